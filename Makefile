@@ -1,0 +1,56 @@
+# franceservices — `make help` liste les cibles.
+SHELL := /bin/bash
+PORT ?= 8000
+export UV_PYTHON_DOWNLOADS ?= never
+export UV_PYTHON ?= $(shell command -v python3.12 >/dev/null 2>&1 && python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | head -1)
+UV := $(shell command -v uv 2>/dev/null && uv --version >/dev/null 2>&1 && echo uv || echo $(CURDIR)/var/outils/bin/uv)
+RUN := $(UV) run --frozen
+MANAGE := $(RUN) python manage.py
+
+.DEFAULT_GOAL := help
+.PHONY: help uv install run migrate import serve test lint fix test-unitaires test-navigateur bench chromium clean
+
+help: ## Affiche cette aide
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+uv: ## Installe uv s'il manque (dans var/outils, sans droits particuliers)
+	@if ! command -v uv >/dev/null 2>&1 || ! uv --version >/dev/null 2>&1; then \
+	  if [ ! -x var/outils/bin/uv ]; then \
+	    echo "Installation de uv dans var/outils…"; mkdir -p var; \
+	    python3 -m venv var/outils && var/outils/bin/pip install -q uv; \
+	  fi; \
+	fi
+
+install: uv ## Installe les dépendances (uv sync, selon uv.lock)
+	$(UV) sync --frozen
+
+migrate: install ## Applique les migrations
+	@mkdir -p var
+	$(MANAGE) migrate --no-input -v 0
+
+import: migrate ## Importe le référentiel s'il ne l'est pas encore (REFERENCE_DATA_DIR)
+	$(MANAGE) importer_referentiel --si-vide
+
+run: import ## Installe, migre, importe et sert sur http://127.0.0.1:$(PORT)
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+lint: install ## Ruff (lint + format) et migrations à jour
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run -v 1
+
+fix: install ## Corrige automatiquement ce que ruff sait corriger
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+chromium: ## Vérifie la présence de Chromium (Debian) pour les tests navigateur
+	@command -v chromium >/dev/null 2>&1 || { echo "Chromium manque : apt-get install -y chromium"; exit 1; }
+
+test: lint ## Lint + toute la suite de tests (navigateur compris)
+	$(RUN) pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+bench: import ## Mesures de performance (benchmarks/), hors suite de tests
+	$(RUN) python benchmarks/lancer.py
+
+clean: ## Supprime la base SQLite et les fichiers générés (var/)
+	rm -rf var/*.sqlite3* var/static

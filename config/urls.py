@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+
+from .api import api
+
+
+def api_publique(urls):
+    """L'API v1 est publique : chaque vue est exemptée de LoginRequiredMiddleware."""
+    motifs, app_name, namespace = urls
+    for motif in motifs:
+        motif.callback = login_not_required(motif.callback)
+    return motifs, app_name, namespace
+
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api_publique(api.urls)),
+    path("", include("franceservices.structures.urls")),
+]

@@ -1,0 +1,100 @@
+"""Outils communs aux imports de données : lecture de fichiers, upsert par clé, bilan."""
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+
+class FichierInvalide(CommandError):
+    """Le fichier ne peut pas être lu : rien n'est importé."""
+
+
+def lire_csv(chemin: Path, colonnes_requises: set[str]) -> list[dict[str, str]]:
+    try:
+        texte = Path(chemin).read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise FichierInvalide(f"Fichier introuvable : {chemin}") from exc
+    except UnicodeDecodeError as exc:
+        raise FichierInvalide(f"{chemin} n'est pas encodé en UTF-8 ({exc.reason}).") from exc
+    lecteur = csv.DictReader(io.StringIO(texte))
+    manquantes = colonnes_requises - set(lecteur.fieldnames or [])
+    if manquantes:
+        raise FichierInvalide(f"{chemin} : colonnes manquantes : {', '.join(sorted(manquantes))}.")
+    try:
+        lignes = list(lecteur)
+    except csv.Error as exc:
+        raise FichierInvalide(f"{chemin} : CSV illisible ({exc}).") from exc
+    for numero, ligne in enumerate(lignes, start=2):
+        if None in ligne or any(v is None for v in ligne.values()):
+            raise FichierInvalide(
+                f"{chemin}, ligne {numero} : nombre de colonnes incorrect (fichier tronqué ?)."
+            )
+    return lignes
+
+
+@dataclass
+class Bilan:
+    """Bilan d'un import : créés / mis à jour / inchangés / rejetés (avec motifs)."""
+
+    nom: str
+    compteurs: Counter = field(default_factory=Counter)
+    rejets: list[tuple[str, str]] = field(default_factory=list)
+
+    def rejeter(self, ligne: str, motif: str) -> None:
+        self.compteurs["rejetés"] += 1
+        self.rejets.append((ligne, motif))
+
+    def resume(self) -> str:
+        c = self.compteurs
+        texte = (
+            f"{self.nom} : {c['créés']} créé(s), {c['mis à jour']} mis à jour, "
+            f"{c['inchangés']} inchangé(s), {c['rejetés']} rejeté(s)"
+        )
+        for ligne, motif in self.rejets[:50]:
+            texte += f"\n  - rejet {ligne} : {motif}"
+        if len(self.rejets) > 50:
+            texte += f"\n  … et {len(self.rejets) - 50} autre(s) rejet(s)"
+        return texte
+
+
+def synchroniser(
+    modele, cle: str | tuple[str, ...], valeurs_par_cle: dict, bilan: Bilan, lot: int = 2000
+) -> dict:
+    """Upsert en masse : crée, met à jour ou laisse inchangé chaque objet selon `valeurs_par_cle`.
+
+    `cle` désigne le(s) champ(s) naturel(s) ; renvoie {clé: pk}. Comparaison champ à champ pour ne
+    réécrire que ce qui a changé (idempotence : un second import ne modifie rien).
+    """
+    champs_cle = (cle,) if isinstance(cle, str) else cle
+    champs = sorted({c for valeurs in valeurs_par_cle.values() for c in valeurs})
+    existants = {}
+    for objet in modele.objects.only("pk", *champs_cle, *champs):
+        k = tuple(getattr(objet, c) for c in champs_cle)
+        existants[k[0] if len(k) == 1 else k] = objet
+    a_creer, a_modifier = [], []
+    for k, valeurs in valeurs_par_cle.items():
+        objet = existants.get(k)
+        if objet is None:
+            cles = dict(zip(champs_cle, (k,) if len(champs_cle) == 1 else k, strict=True))
+            a_creer.append(modele(**cles, **valeurs))
+            continue
+        if any(getattr(objet, c) != v for c, v in valeurs.items()):
+            for c, v in valeurs.items():
+                setattr(objet, c, v)
+            a_modifier.append(objet)
+        else:
+            bilan.compteurs["inchangés"] += 1
+    modele.objects.bulk_create(a_creer, batch_size=lot)
+    if a_modifier and champs:
+        modele.objects.bulk_update(a_modifier, champs, batch_size=lot)
+    bilan.compteurs["créés"] += len(a_creer)
+    bilan.compteurs["mis à jour"] += len(a_modifier)
+    resultat = {}
+    for objet in modele.objects.only("pk", *champs_cle):
+        k = tuple(getattr(objet, c) for c in champs_cle)
+        resultat[k[0] if len(k) == 1 else k] = objet.pk
+    return resultat

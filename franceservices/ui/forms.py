@@ -1,0 +1,5 @@
+from dsfr.forms import DsfrBaseForm
+
+
+class FormulaireDsfr(DsfrBaseForm):
+    """Formulaire rendu avec les gabarits django-dsfr (libellés, aides, erreurs accessibles)."""

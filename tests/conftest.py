@@ -1,0 +1,37 @@
+"""Configuration commune des tests.
+
+La base de test reçoit une fois par session (et par processus xdist) le référentiel réel, importé
+depuis REFERENCE_DATA_DIR : les tests travaillent sur les vraies communes et France services.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+DONNEES = Path(settings.REFERENCE_DATA_DIR)
+
+
+def pytest_configure(config):
+    # Variables de gabarit inconnues : échec des tests (les-emplois).
+    for moteur in settings.TEMPLATES:
+        moteur["OPTIONS"]["string_if_invalid"] = ChaineInvalide("%s")
+
+
+class ChaineInvalide(str):
+    def __mod__(self, autre):
+        raise AssertionError(f"Variable de gabarit inconnue : {autre!r}")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Importe le référentiel réel dans la base de test, une fois par session."""
+    with django_db_blocker.unblock():
+        call_command("importer_referentiel", dossier=DONNEES, verbosity=0, stdout=open(os.devnull, "w"))
+
+
+@pytest.fixture
+def donnees():
+    return DONNEES
