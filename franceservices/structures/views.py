@@ -23,7 +23,7 @@ def _contexte_carte():
 @login_not_required
 @require_GET
 def accueil(request):
-    return render(request, "structures/accueil.html", {"form": RechercheForm()})
+    return render(request, "structures/accueil.html", {"form": RechercheForm(), "commune_choisie": ""})
 
 
 def _resoudre_commune(form, code_choisi: str):
@@ -49,7 +49,17 @@ def _resoudre_commune(form, code_choisi: str):
 @require_GET
 def recherche(request):
     form = RechercheForm(request.GET)
-    contexte = {"form": form, "commune": None, "autres_communes": [], "resultats": [], **_contexte_carte()}
+    contexte = {
+        "form": form,
+        "commune": None,
+        "autres_communes": [],
+        "resultats": [],
+        "origine": "",
+        "ouvert_le": None,
+        "carte": None,
+        "commune_choisie": request.GET.get("commune", "")[:5],
+        **_contexte_carte(),
+    }
     if not form.is_valid():
         return render(request, "structures/recherche.html", contexte, status=200)
     commune, autres = None, []
