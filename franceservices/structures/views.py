@@ -8,7 +8,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from franceservices.core.texte import normaliser
-from franceservices.territoires.models import Commune, Departement
+from franceservices.territoires.models import Commune
 from franceservices.territoires.recherche import chercher_communes
 
 from .forms import RechercheForm

@@ -8,7 +8,7 @@ from franceservices.core.importation import Bilan, FichierInvalide, lire_csv, sy
 from franceservices.core.texte import normaliser
 
 from . import feries, recherche
-from .models import Commune, Departement, JourFerie, Region
+from .models import Commune, ContourDepartement, Departement, JourFerie, Region
 
 FICHIER_REGIONS = "regions.csv"
 FICHIER_DEPARTEMENTS = "departements.csv"
@@ -49,9 +49,14 @@ def importer_departements(dossier: Path) -> Bilan:
             "nom": ligne["nom"],
             "region_id": regions[ligne["region_code"]],
             "zone": ligne["zone"],
-            "contour": contours.get(ligne["code"]),
         }
-    synchroniser(Departement, "code", valeurs, bilan)
+    pks = synchroniser(Departement, "code", valeurs, bilan)
+    synchroniser(
+        ContourDepartement,
+        "departement_id",
+        {pks[code]: {"geometrie": geometrie} for code, geometrie in contours.items() if code in pks},
+        Bilan("Contours"),
+    )
     return bilan
 
 

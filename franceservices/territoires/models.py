@@ -49,7 +49,6 @@ class Departement(models.Model):
     nom = models.CharField(max_length=100)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departements")
     zone = models.CharField(max_length=5, choices=Zone.choices, default=Zone.METROPOLE)
-    contour = models.JSONField("contour (GeoJSON)", null=True, blank=True)
 
     class Meta:
         verbose_name = "département"
@@ -61,6 +60,18 @@ class Departement(models.Model):
     @property
     def zone_feries(self) -> str:
         return zone_feries(self.code)
+
+
+class ContourDepartement(models.Model):
+    """Limites d'un département (GeoJSON), à part : lourdes, elles ne sont lues que pour les cartes."""
+
+    departement = models.OneToOneField(
+        Departement, primary_key=True, on_delete=models.CASCADE, related_name="contour"
+    )
+    geometrie = models.JSONField("géométrie (GeoJSON, WGS84)")
+
+    class Meta:
+        verbose_name = "contour de département"
 
 
 class TypeCommune(models.TextChoices):

@@ -1,0 +1,171 @@
+"""Mesures de performance du registre et de la recherche (lancé par `make bench`, jamais par les tests).
+
+Affiche :
+- le temps d'import complet du référentiel, sur SQLite et sur PostgreSQL (bases neuves) ;
+- la médiane et le p95 d'une recherche de proximité (10 plus proches) sur 1 000 communes réelles,
+  à côté de la référence naïve (haversine sur tous les lieux) mesurée dans la même exécution ;
+- le débit de l'API `proximite` à côté d'une vue JSON triviale servie de la même façon ;
+- le poids transféré de la page de résultats (HTML + CSS + JS + polices, compressés en brotli).
+"""
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+RACINE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(RACINE))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+PG_BENCH = "postgres://postgres@127.0.0.1:5432/franceservices_bench"
+
+
+def titre(texte):
+    print(f"\n## {texte}")
+
+
+def mesurer_import(nom, database_url):
+    env = {**os.environ, "DATABASE_URL": database_url}
+    manage = [sys.executable, str(RACINE / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+    debut = time.perf_counter()
+    subprocess.run([*manage, "importer_referentiel"], env=env, check=True, capture_output=True)
+    premier = time.perf_counter() - debut
+    debut = time.perf_counter()
+    subprocess.run([*manage, "importer_referentiel"], env=env, check=True, capture_output=True)
+    second = time.perf_counter() - debut
+    print(
+        f"- import complet {nom} (base neuve) : {premier:.1f} s ; second import (rien ne change) : {second:.1f} s"
+    )
+
+
+def bench_import():
+    titre("Import du référentiel (cible ≤ 15 s)")
+    with tempfile.TemporaryDirectory() as dossier:
+        mesurer_import("SQLite", f"sqlite:///{dossier}/bench.sqlite3")
+    try:
+        import psycopg
+
+        with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as cnx:
+            cnx.execute("DROP DATABASE IF EXISTS franceservices_bench")
+            cnx.execute("CREATE DATABASE franceservices_bench")
+        mesurer_import("PostgreSQL", PG_BENCH)
+    except Exception as exc:
+        print(f"- PostgreSQL indisponible : {exc}")
+
+
+def percentile(valeurs, p):
+    valeurs = sorted(valeurs)
+    return valeurs[min(len(valeurs) - 1, int(round(p / 100 * (len(valeurs) - 1))))]
+
+
+def bench_proximite():
+    import django
+
+    django.setup()
+    from franceservices.structures.proximite import index
+    from franceservices.territoires.geo import haversine_km
+    from franceservices.territoires.models import Commune
+
+    titre("Recherche de proximité en mémoire (cible ≤ 2 ms en médiane)")
+    communes = list(
+        Commune.objects.filter(type="commune-actuelle", latitude__isnull=False)
+        .order_by("code_insee")
+        .values_list("latitude", "longitude")
+    )
+    pas = max(1, len(communes) // 1000)
+    echantillon = communes[::pas][:1000]
+    idx = index()
+    durees, naives = [], []
+    for lat, lon in echantillon:
+        debut = time.perf_counter()
+        idx.plus_proches(lat, lon, 10)
+        durees.append((time.perf_counter() - debut) * 1000)
+    for lat, lon in echantillon:
+        debut = time.perf_counter()
+        sorted((haversine_km(lat, lon, p.latitude, p.longitude), p.pk) for p in idx.points)[:10]
+        naives.append((time.perf_counter() - debut) * 1000)
+    print(f"- {len(echantillon)} communes réelles, {len(idx.points)} lieux indexés")
+    print(
+        f"- index en grille : médiane {statistics.median(durees):.3f} ms, p95 {percentile(durees, 95):.3f} ms"
+    )
+    print(
+        f"- référence naïve (haversine sur tous les lieux) : médiane {statistics.median(naives):.3f} ms, p95 {percentile(naives, 95):.3f} ms"
+    )
+
+
+class Silencieux(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def debit(url, duree=5.0):
+    n, debut = 0, time.perf_counter()
+    while time.perf_counter() - debut < duree:
+        with urllib.request.urlopen(url) as reponse:
+            reponse.read()
+        n += 1
+    return n / (time.perf_counter() - debut)
+
+
+def bench_api():
+    from django.core.wsgi import get_wsgi_application
+
+    titre("Débit de l'API proximite (objectif ≥ 50 % d'une vue JSON triviale servie pareil)")
+    serveur = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=Silencieux)
+    threading.Thread(target=serveur.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{serveur.server_port}"
+    for url in (f"{base}/sante/", f"{base}/api/v1/structures/proximite?commune=53130"):
+        debit(url, 0.5)  # échauffement (index, caches)
+    triviale = debit(f"{base}/sante/")
+    proximite = debit(f"{base}/api/v1/structures/proximite?commune=53130&limit=10")
+    serveur.shutdown()
+    print("- serveur WSGI de référence (wsgiref, un client séquentiel, sans keep-alive)")
+    print(f"- vue JSON triviale (/sante/) : {triviale:.0f} req/s")
+    print(
+        f"- API proximite (10 plus proches de Laval) : {proximite:.0f} req/s, soit {100 * proximite / triviale:.0f} % du plafond"
+    )
+
+
+def bench_poids():
+    import re
+
+    import brotli
+    from django.contrib.staticfiles import finders
+    from django.test import Client
+
+    titre("Poids de la page de résultats (cible ≤ 300 Ko, tuiles exclues)")
+    html = Client().get("/recherche/?q=laval").content
+    total = len(brotli.compress(html))
+    lignes = [f"- HTML : {total / 1024:.1f} Ko"]
+    for chemin in re.findall(rb'(?:href|src)="/static/([^"]+)"', html):
+        chemin = chemin.decode()
+        if chemin.endswith((".svg", ".png", ".ico")):
+            continue
+        taille = len(brotli.compress(Path(finders.find(chemin)).read_bytes()))
+        total += taille
+        lignes.append(f"- {chemin} : {taille / 1024:.1f} Ko")
+    # Polices : le CSS du DSFR ne charge que celles utilisées (Marianne normal, gras, moyen).
+    for police in ("Marianne-Regular.woff2", "Marianne-Bold.woff2", "Marianne-Medium.woff2"):
+        taille = Path(finders.find(f"dsfr/dist/fonts/{police}")).stat().st_size
+        total += taille
+        lignes.append(f"- police {police} : {taille / 1024:.1f} Ko")
+    print("\n".join(lignes))
+    print(f"- total : {total / 1024:.1f} Ko (brotli ; les woff2 sont déjà compressées)")
+
+
+if __name__ == "__main__":
+    print(
+        f"# Benchmarks franceservices — {time.strftime('%Y-%m-%d %H:%M')} — {platform.node()}, "
+        f"{os.cpu_count()} cœurs, Python {platform.python_version()}, {platform.platform()}"
+    )
+    bench_import()
+    bench_proximite()
+    bench_api()
+    bench_poids()
