@@ -62,7 +62,7 @@ def bench_import():
 
 def percentile(valeurs, p):
     valeurs = sorted(valeurs)
-    return valeurs[min(len(valeurs) - 1, int(round(p / 100 * (len(valeurs) - 1))))]
+    return valeurs[min(len(valeurs) - 1, round(p / 100 * (len(valeurs) - 1)))]
 
 
 def bench_proximite():

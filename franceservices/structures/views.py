@@ -8,7 +8,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from franceservices.core.texte import normaliser
-from franceservices.territoires.models import Commune
+from franceservices.territoires.models import Commune, ContourDepartement
 from franceservices.territoires.recherche import chercher_communes
 
 from .forms import RechercheForm
@@ -145,16 +145,15 @@ def detail(request, id_fs):
 @require_GET
 @cache_control(public=True, max_age=86400)
 def contour_departement(request, code):
-    departement = Departement.objects.filter(code=code.upper()).only("code", "nom", "contour").first()
-    if departement is None or not departement.contour:
-        raise Http404("Département inconnu")
-    return JsonResponse(
-        {
-            "type": "Feature",
-            "properties": {"code": departement.code, "nom": departement.nom},
-            "geometry": departement.contour,
-        }
+    contour = (
+        ContourDepartement.objects.select_related("departement")
+        .filter(departement__code=code.upper())
+        .first()
     )
+    if contour is None:
+        raise Http404("Département inconnu")
+    proprietes = {"code": contour.departement.code, "nom": contour.departement.nom}
+    return JsonResponse({"type": "Feature", "properties": proprietes, "geometry": contour.geometrie})
 
 
 @login_not_required

@@ -73,6 +73,9 @@ class ContourDepartement(models.Model):
     class Meta:
         verbose_name = "contour de département"
 
+    def __str__(self):
+        return f"Contour {self.departement_id}"
+
 
 class TypeCommune(models.TextChoices):
     ACTUELLE = "commune-actuelle", "Commune"
