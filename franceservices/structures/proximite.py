@@ -11,17 +11,19 @@ import threading
 import time as horloge
 from collections.abc import Callable
 from dataclasses import dataclass
-from math import asin, cos, floor, pi, radians, sin
+from functools import partial
+from math import asin, cos, floor, pi, radians, sin, sqrt
 
 from django.db.models import Count, Max
 
 from franceservices.territoires.feries import est_ferie_pour
-from franceservices.territoires.geo import RAYON_TERRE_KM, haversine_km
+from franceservices.territoires.geo import RAYON_TERRE_KM
 
 from .horaires import HorairesSemaine, fuseau_du_departement
 from .models import Structure
+from .serialisation import resume
 
-TAILLE_CELLULE = 1.0  # degré
+TAILLE_CELLULE = 0.5  # degré (mesuré : 0,5° est plus rapide que 1° ou 0,25° sur le registre réel)
 DELAI_VERIFICATION_S = 5.0
 
 
@@ -30,20 +32,35 @@ class Point:
     pk: int
     latitude: float
     longitude: float
+    phi: float = 0.0  # latitude en radians
+    lam: float = 0.0  # longitude en radians
+    cos_phi: float = 1.0
+
+    @classmethod
+    def creer(cls, pk: int, latitude: float, longitude: float) -> "Point":
+        phi = radians(latitude)
+        return cls(pk, latitude, longitude, phi, radians(longitude), cos(phi))
 
 
 class IndexProximite:
-    def __init__(self, points: list[Point], horaires: dict[int, tuple[HorairesSemaine, str]] | None = None):
+    def __init__(
+        self,
+        points: list[Point],
+        horaires: dict[int, tuple[HorairesSemaine, str]] | None = None,
+        fiches: dict[int, dict] | None = None,
+    ):
         self.points = points
         self.horaires = horaires or {}
+        self.fiches = fiches or {}  # représentation publique précalculée (API)
         self.cellules: dict[tuple[int, int], list[Point]] = {}
         for point in points:
             self.cellules.setdefault(self._cellule(point.latitude, point.longitude), []).append(point)
-        self.max_anneau = int(180 / TAILLE_CELLULE) + 1
+        self.max_anneau = round(180 / TAILLE_CELLULE) + 1
 
     @staticmethod
     def _cellule(lat: float, lon: float) -> tuple[int, int]:
-        return (floor(lat / TAILLE_CELLULE), floor(lon / TAILLE_CELLULE))
+        tour = round(360 / TAILLE_CELLULE)
+        return (floor(lat / TAILLE_CELLULE), ((floor(lon / TAILLE_CELLULE) + tour // 2) % tour) - tour // 2)
 
     def _anneau(self, centre: tuple[int, int], r: int):
         ci, cj = centre
@@ -64,18 +81,28 @@ class IndexProximite:
         if not self.points or k <= 0:
             return []
         centre = self._cellule(lat, lon)
+        phi, lam = radians(lat), radians(lon)
+        cos_phi = cos(phi)
+        diametre = 2 * RAYON_TERRE_KM
         tas: list[tuple[float, int]] = []  # tas « max » : (-distance, -pk)
         visitees: set[tuple[int, int]] = set()
+        tour = round(360 / TAILLE_CELLULE)
+        demi_tour = tour // 2
         for r in range(self.max_anneau + 1):
             for i, j in self._anneau(centre, r):
-                cellule = (i, ((j + 180) % 360) - 180)
+                cellule = (i, ((j + demi_tour) % tour) - demi_tour)  # la longitude fait le tour
                 if cellule in visitees:
                     continue
                 visitees.add(cellule)
                 for point in self.cellules.get(cellule, ()):
                     if filtre is not None and not filtre(point.pk):
                         continue
-                    element = (-haversine_km(lat, lon, point.latitude, point.longitude), -point.pk)
+                    # haversine, avec les radians et cosinus précalculés du lieu
+                    a = (
+                        sin((point.phi - phi) / 2) ** 2
+                        + cos_phi * point.cos_phi * sin((point.lam - lam) / 2) ** 2
+                    )
+                    element = (-diametre * asin(min(1.0, sqrt(a))), -point.pk)
                     if len(tas) < k:
                         heapq.heappush(tas, element)
                     elif element > tas[0]:
@@ -87,8 +114,14 @@ class IndexProximite:
     def ouvert_a(self, pk: int, instant) -> bool:
         semaine, code_dep = self.horaires[pk]
         return (
-            semaine.plage_a(instant, fuseau_du_departement(code_dep), lambda j: est_ferie_pour(code_dep, j))
+            semaine.plage_a(instant, fuseau_du_departement(code_dep), partial(est_ferie_pour, code_dep))
             is not None
+        )
+
+    def prochaine_ouverture(self, pk: int, instant):
+        semaine, code_dep = self.horaires[pk]
+        return semaine.prochaine_ouverture(
+            instant, fuseau_du_departement(code_dep), partial(est_ferie_pour, code_dep)
         )
 
 
@@ -133,9 +166,10 @@ def index() -> IndexProximite:
             )
             for pk, lat, lon, donnees_horaires, code_dep in lignes:
                 if -90 <= lat <= 90 and -180 <= lon <= 180:
-                    points.append(Point(pk, lat, lon))
+                    points.append(Point.creer(pk, lat, lon))
                     horaires[pk] = (HorairesSemaine.depuis_json(donnees_horaires), code_dep)
-            _etat.update(index=IndexProximite(points, horaires), version=version)
+            fiches = {s.pk: resume(s) for s in Structure.objects.pour_affichage().filter(pk__in=horaires)}
+            _etat.update(index=IndexProximite(points, horaires, fiches), version=version)
         _etat["verifie_a"] = maintenant
         return _etat["index"]
 
@@ -151,3 +185,18 @@ def structures_proches(lat: float, lon: float, limite: int, ouvert_le=None) -> l
     resultats = idx.plus_proches(lat, lon, limite, filtre)
     structures = Structure.objects.pour_affichage().in_bulk([pk for _, pk in resultats])
     return [(structures[pk], d) for d, pk in resultats if pk in structures]
+
+
+def fiches_proches(lat: float, lon: float, limite: int, ouvert_le, maintenant) -> list[dict]:
+    """Pour l'API : fiches publiques des plus proches, sans requête SQL (tout est dans l'index)."""
+    idx = index()
+    filtre = (lambda pk: idx.ouvert_a(pk, ouvert_le)) if ouvert_le is not None else None
+    return [
+        {
+            **idx.fiches[pk],
+            "distance_km": round(distance, 2),
+            "ouvert_maintenant": idx.ouvert_a(pk, maintenant),
+            "prochaine_ouverture": idx.prochaine_ouverture(pk, maintenant),
+        }
+        for distance, pk in idx.plus_proches(lat, lon, limite, filtre)
+    ]
