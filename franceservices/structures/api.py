@@ -3,22 +3,24 @@ from datetime import datetime
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from franceservices.core.texte import normaliser
-from franceservices.territoires.models import Commune
+from franceservices.territoires.recherche import index_communes
 
 from .horaires import JOURS
 from .models import Structure
-from .proximite import structures_proches
+from .proximite import fiches_proches
+from .serialisation import resume
 
 router = Router(tags=["structures"])
 TAILLE_PAGE = 50
+ANNEE_MIN, ANNEE_MAX = 1900, 2100  # bornes de « ouvert_le »
 
 
 class PlageOut(Schema):
@@ -85,14 +87,18 @@ class FiltresRegistre(Schema):
 
 
 class FiltresProximite(Schema):
-    lat: float | None = Field(None, ge=-90, le=90, description="Latitude WGS84")
-    lon: float | None = Field(None, ge=-180, le=180, description="Longitude WGS84")
+    lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False, description="Latitude WGS84")
+    lon: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False, description="Longitude WGS84")
     commune: str | None = Field(
         None, min_length=5, max_length=5, description="Code INSEE (à la place de lat/lon)"
     )
     limit: int = Field(settings.RECHERCHE_RESULTATS_PAR_DEFAUT, ge=1, le=settings.RECHERCHE_RESULTATS_MAXIMUM)
     ouvert_le: datetime | None = Field(
-        None, description="Seulement les lieux ouverts à cet instant (ISO 8601)"
+        None,
+        description=(
+            f"Seulement les lieux ouverts à cet instant (ISO 8601, heure de Paris si le fuseau n'est pas "
+            f"précisé ; années {ANNEE_MIN}-{ANNEE_MAX})"
+        ),
     )
 
     @model_validator(mode="after")
@@ -103,24 +109,13 @@ class FiltresProximite(Schema):
             raise ValueError("Indiquez soit une position (lat et lon), soit un code commune, pas les deux.")
         return self
 
-
-def resume(structure: Structure) -> dict:
-    return {
-        "id_fs": structure.id_fs,
-        "nom": structure.nom,
-        "adresse": structure.adresse,
-        "code_postal": structure.code_postal,
-        "commune": structure.commune.nom if structure.commune else structure.libelle_commune,
-        "code_insee": structure.code_insee,
-        "departement": structure.departement.code,
-        "lat": structure.latitude,
-        "lon": structure.longitude,
-        "telephone": structure.telephone,
-        "email": structure.email,
-        "type": structure.type,
-        "format": structure.format,
-        "url": reverse("structures:detail", args=[structure.id_fs]),
-    }
+    @field_validator("ouvert_le")
+    @classmethod
+    def annee_raisonnable(cls, valeur):
+        # Au-delà, la conversion vers le fuseau du lieu sortirait des dates représentables (erreur 500).
+        if valeur is not None and not ANNEE_MIN <= valeur.year <= ANNEE_MAX:
+            raise ValueError(f"l'année doit être comprise entre {ANNEE_MIN} et {ANNEE_MAX}")
+        return valeur
 
 
 def horaires_out(structure: Structure) -> dict:
@@ -173,7 +168,7 @@ def liste(request, filtres: Query[FiltresRegistre]):
 def proximite(request, filtres: Query[FiltresProximite]):
     """Triées par distance à vol d'oiseau (`distance_km`), depuis une position ou le centre d'une commune."""
     if filtres.commune:
-        commune = Commune.objects.par_code(filtres.commune)
+        commune = index_communes().commune_de_code(filtres.commune)
         if commune is None:
             raise HttpError(404, f"Commune inconnue : « {filtres.commune} ».")
         if commune.position is None:
@@ -181,19 +176,11 @@ def proximite(request, filtres: Query[FiltresProximite]):
         lat, lon = commune.position
     else:
         lat, lon = filtres.lat, filtres.lon
-    maintenant = timezone.now()
     ouvert_le = instant_local(filtres.ouvert_le) if filtres.ouvert_le else None
-    resultats = []
-    for structure, distance in structures_proches(lat, lon, filtres.limit, ouvert_le):
-        resultats.append(
-            {
-                **resume(structure),
-                "distance_km": round(distance, 2),
-                "ouvert_maintenant": structure.ouvert_a(maintenant),
-                "prochaine_ouverture": structure.prochaine_ouverture(maintenant),
-            }
-        )
-    return resultats
+    # Les fiches sont précalculées et conformes au schéma (vérifié par schemathesis) : on les sérialise
+    # directement, sans revalidation pydantic (le débit de cette route double).
+    fiches = fiches_proches(lat, lon, filtres.limit, ouvert_le, timezone.now())
+    return JsonResponse(fiches, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
 @router.get("/{id_fs}", response=StructureDetail, summary="Une France services")

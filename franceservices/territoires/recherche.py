@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 
 from franceservices.core.texte import normaliser
 
-from .models import Commune
+from .models import ORDRE_RESOLUTION, Commune
 
 SEUIL_APPROCHE = 78  # score rapidfuzz (0-100) minimal pour une correspondance approchée
 
@@ -26,6 +26,9 @@ class Entree:
     codes_postaux: tuple[str, ...]
     population: int
     actuelle: bool
+    type: str = ""
+    nom: str = ""
+    position: tuple[float, float] | None = None  # la sienne, ou celle de la commune parente
 
 
 class IndexCommunes:
@@ -81,6 +84,14 @@ class IndexCommunes:
             ajouter(e for _, e in candidats)
         return [e.pk for e in resultats[:limite]]
 
+    def commune_de_code(self, code_insee: str) -> Entree | None:
+        """Comme `Commune.objects.par_code` (actuelle, puis arrondissement, déléguée, associée), sans requête."""
+        candidates = {e.type: e for e in self.par_code.get(code_insee, []) if e.code_insee == code_insee}
+        for type_ in ORDRE_RESOLUTION:
+            if type_ in candidates:
+                return candidates[type_]
+        return None
+
     def _par_code(self, q: str, limite: int) -> list[int]:
         if len(q) == 5:
             exacts = self.par_code.get(q, [])
@@ -104,12 +115,24 @@ _index: dict = {"valeur": None, "nombre": None}
 def index_communes() -> IndexCommunes:
     with _verrou:
         if _index["valeur"] is None:
-            entrees = [
-                Entree(pk, nom_n, code, tuple(cps.split()), pop or 0, type_ == "commune-actuelle")
-                for pk, nom_n, code, cps, pop, type_ in Commune.objects.values_list(
-                    "pk", "nom_normalise", "code_insee", "codes_postaux", "population", "type"
+            lignes = list(
+                Commune.objects.values_list(
+                    "pk", "nom_normalise", "code_insee", "codes_postaux", "population", "type",
+                    "nom", "latitude", "longitude", "commune_parente_id",
                 ).iterator(chunk_size=5000)
-            ]
+            )  # fmt: skip
+            positions = {
+                ligne[0]: (ligne[7], ligne[8])
+                for ligne in lignes
+                if ligne[7] is not None and ligne[8] is not None
+            }
+            entrees = [
+                Entree(
+                    pk, nom_n, code, tuple(cps.split()), pop or 0, type_ == "commune-actuelle", type_, nom,
+                    positions.get(pk) or positions.get(parente),
+                )
+                for pk, nom_n, code, cps, pop, type_, nom, _, _, parente in lignes
+            ]  # fmt: skip
             _index["valeur"] = IndexCommunes(entrees)
         return _index["valeur"]
 
