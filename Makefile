@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS ?= never
 export UV_PYTHON ?= $(shell command -v python3.12 >/dev/null 2>&1 && python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | head -1)
-UV := $(shell command -v uv 2>/dev/null && uv --version >/dev/null 2>&1 && echo uv || echo $(CURDIR)/var/outils/bin/uv)
+UV := $(shell if command -v uv >/dev/null 2>&1 && uv --version >/dev/null 2>&1; then echo uv; else echo $(CURDIR)/var/outils/bin/uv; fi)
 RUN := $(UV) run --frozen
 MANAGE := $(RUN) python manage.py
 
