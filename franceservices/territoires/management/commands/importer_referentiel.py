@@ -2,7 +2,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from franceservices.partenaires.importation import importer_partenaires
@@ -32,6 +32,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, dossier=None, si_vide=False, anomalies=None, **options):
         dossier = Path(dossier or settings.REFERENCE_DATA_DIR)
+        if not dossier.is_dir():
+            raise CommandError(
+                f"Dossier des données de référence introuvable : {dossier}. Indiquez-le avec "
+                "REFERENCE_DATA_DIR=/chemin/vers/data (voir le README pour les sources officielles)."
+            )
         if si_vide and Structure.objects.exists():
             self.stdout.write("Référentiel déjà importé : rien à faire.")
             return
