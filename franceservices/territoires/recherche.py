@@ -7,8 +7,10 @@ moteur de base de données (même résultat sur SQLite et PostgreSQL) et répond
 import bisect
 import re
 import threading
+import time as horloge
 from dataclasses import dataclass
 
+from django.db.models import Count, Max
 from rapidfuzz import fuzz, process
 
 from franceservices.core.texte import normaliser
@@ -109,12 +111,24 @@ class IndexCommunes:
 
 
 _verrou = threading.Lock()
-_index: dict = {"valeur": None, "nombre": None}
+_index: dict = {"valeur": None, "version": None, "verifie_a": 0.0}
+DELAI_VERIFICATION_S = 60.0
+
+
+def _version():
+    return tuple(Commune.objects.aggregate(n=Count("pk"), m=Max("pk")).values())
 
 
 def index_communes() -> IndexCommunes:
+    """L'index du processus ; reconstruit si le référentiel a changé (vérifié au plus toutes les 60 s)."""
     with _verrou:
+        maintenant = horloge.monotonic()
+        if _index["valeur"] is not None and maintenant - _index["verifie_a"] > DELAI_VERIFICATION_S:
+            if _version() != _index["version"]:
+                _index["valeur"] = None
+            _index["verifie_a"] = maintenant
         if _index["valeur"] is None:
+            _index["version"], _index["verifie_a"] = _version(), maintenant
             lignes = list(
                 Commune.objects.values_list(
                     "pk", "nom_normalise", "code_insee", "codes_postaux", "population", "type",
