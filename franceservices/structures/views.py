@@ -37,11 +37,12 @@ def _resoudre_commune(form, code_choisi: str):
     if not trouvees:
         return None, []
     premiere = trouvees[0]
-    exacte = normaliser(q) == premiere.nom_normalise or q.strip() in (
-        premiere.code_insee,
-        *premiere.liste_codes_postaux,
-    )
-    autres = [c for c in trouvees[1:] if c.pk != premiere.pk] if not exacte or len(trouvees) > 1 else []
+    autres = trouvees[1:]
+    code = q.strip()
+    if normaliser(q) == premiere.nom_normalise:
+        autres = [c for c in autres if c.nom_normalise == premiere.nom_normalise]  # homonymes seulement
+    elif code in (premiere.code_insee, *premiere.liste_codes_postaux):
+        autres = [c for c in autres if code in (c.code_insee, *c.liste_codes_postaux)]  # même code postal
     return premiere, autres
 
 
