@@ -22,7 +22,7 @@
       if (lieu.url) marqueur.on("click", function () { window.location.href = lieu.url; });
     });
     if (points.length > 1) carte.fitBounds(points, { padding: [24, 24], maxZoom: 13 });
-    else if (points.length === 1) carte.setView(points[0], 12);
+    else if (points.length === 1) carte.setView(points[0], 10);
     else carte.setView([46.6, 2.4], 5);
     (donnees.departements || []).forEach(function (code) {
       fetch(script.dataset.contours.replace("XX", code))
