@@ -13,7 +13,7 @@ api = NinjaAPI(
         "services de l'ANCT (Licence Ouverte 2.0), référentiel des communes (COG, API Découpage administratif)."
     ),
     urls_namespace="api",
-    docs_url="/docs",
+    docs_url=None,
 )
 api.add_router("/communes", communes_router)
 api.add_router("/structures", structures_router)

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
+from franceservices.ui.documentation_api import documentation_api
+
 from .api import api
 
 
@@ -15,6 +17,7 @@ def api_publique(urls):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/docs/", documentation_api, name="documentation_api"),
     path("api/v1/", api_publique(api.urls)),
     path("", include("franceservices.structures.urls")),
 ]

@@ -8,7 +8,8 @@
     var source = document.getElementById("donnees-carte");
     if (!conteneur || !source || typeof L === "undefined") return;
     var donnees = JSON.parse(source.textContent);
-    var carte = L.map(conteneur, { scrollWheelZoom: false, attributionControl: true });
+    var carte = L.map(conteneur, { scrollWheelZoom: false, attributionControl: true, zoomControl: false });
+    L.control.zoom({ zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(carte);
     if (script.dataset.tuiles) {
       L.tileLayer(script.dataset.tuiles, { attribution: script.dataset.attribution, maxZoom: 18 }).addTo(carte);
     }
