@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Caractère NUL dans l'adresse : 400 (PostgreSQL le refuse, ce serait une erreur 500).
+    "franceservices.core.middleware.RefusCaracteresNuls",
     # Pages HTML et JSON compressées (les fichiers statiques le sont déjà par WhiteNoise, en .br/.gz).
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -28,8 +28,8 @@ class ChaineInvalide(str):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Importe le référentiel réel dans la base de test, une fois par session."""
-    with django_db_blocker.unblock():
-        call_command("importer_referentiel", dossier=DONNEES, verbosity=0, stdout=open(os.devnull, "w"))
+    with django_db_blocker.unblock(), open(os.devnull, "w") as nulle_part:
+        call_command("importer_referentiel", dossier=DONNEES, verbosity=0, stdout=nulle_part)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import field_validator, model_validator
 
+from franceservices.core.api import ERREURS_VALIDATION, Erreur
 from franceservices.core.texte import normaliser
 from franceservices.territoires.recherche import index_communes
 
@@ -140,7 +141,11 @@ def instant_local(valeur: datetime | None) -> datetime:
     return valeur
 
 
-@router.get("", response=PageStructures, summary="Registre des France services (paginé)")
+@router.get(
+    "",
+    response={200: PageStructures, 404: Erreur, **ERREURS_VALIDATION},
+    summary="Registre des France services (paginé)",
+)
 def liste(request, filtres: Query[FiltresRegistre]):
     qs = Structure.objects.pour_affichage().order_by("departement__code", "nom", "pk")
     if filtres.departement:
@@ -164,7 +169,11 @@ def liste(request, filtres: Query[FiltresRegistre]):
     }
 
 
-@router.get("/proximite", response=list[StructureProche], summary="Les France services les plus proches")
+@router.get(
+    "/proximite",
+    response={200: list[StructureProche], 404: Erreur, **ERREURS_VALIDATION},
+    summary="Les France services les plus proches",
+)
 def proximite(request, filtres: Query[FiltresProximite]):
     """Triées par distance à vol d'oiseau (`distance_km`), depuis une position ou le centre d'une commune."""
     if filtres.commune:
@@ -183,7 +192,7 @@ def proximite(request, filtres: Query[FiltresProximite]):
     return JsonResponse(fiches, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
-@router.get("/{id_fs}", response=StructureDetail, summary="Une France services")
+@router.get("/{id_fs}", response={200: StructureDetail, 404: Erreur}, summary="Une France services")
 def detail(request, id_fs: str):
     structure = get_object_or_404(Structure.objects.pour_affichage(), id_fs=id_fs)
     maintenant = timezone.now()

@@ -89,12 +89,24 @@ class IndexProximite:
         tour = round(360 / TAILLE_CELLULE)
         demi_tour = tour // 2
         for r in range(self.max_anneau + 1):
-            for i, j in self._anneau(centre, r):
-                cellule = (i, ((j + demi_tour) % tour) - demi_tour)  # la longitude fait le tour
-                if cellule in visitees:
-                    continue
-                visitees.add(cellule)
-                for point in self.cellules.get(cellule, ()):
+            dernier = (2 * r + 1) ** 2 > len(self.points)
+            if dernier:
+                # Les anneaux couvrent plus de cellules qu'il n'y a de lieux (lieux lointains, ou
+                # filtre qui écarte presque tout : la nuit, le dimanche, un jour férié) : on finit par les
+                # cellules occupées restantes plutôt que de parcourir le globe cellule par cellule
+                # (jusqu'à 260 000 cellules, ~1 s par requête auparavant). Le résultat reste exact.
+                lots = [points for cellule, points in self.cellules.items() if cellule not in visitees]
+            else:
+                lots = []
+                for i, j in self._anneau(centre, r):
+                    cellule = (i, ((j + demi_tour) % tour) - demi_tour)  # la longitude fait le tour
+                    if cellule in visitees:
+                        continue
+                    visitees.add(cellule)
+                    if cellule in self.cellules:
+                        lots.append(self.cellules[cellule])
+            for points in lots:
+                for point in points:
                     if filtre is not None and not filtre(point.pk):
                         continue
                     # haversine, avec les radians et cosinus précalculés du lieu
@@ -107,7 +119,7 @@ class IndexProximite:
                         heapq.heappush(tas, element)
                     elif element > tas[0]:
                         heapq.heapreplace(tas, element)
-            if len(tas) == k and borne_hors_anneaux(lat, r) > -tas[0][0]:
+            if dernier or (len(tas) == k and borne_hors_anneaux(lat, r) > -tas[0][0]):
                 break
         return sorted((-d, -pk) for d, pk in tas)
 

@@ -2,6 +2,8 @@ from django.views.decorators.cache import cache_control
 from ninja import Field, Query, Router, Schema
 from ninja.decorators import decorate_view
 
+from franceservices.core.api import ERREURS_VALIDATION
+
 from .recherche import chercher_communes
 
 router = Router(tags=["communes"])
@@ -39,7 +41,7 @@ def commune_out(commune) -> dict:
     }
 
 
-@router.get("", response=list[CommuneOut], summary="Rechercher une commune")
+@router.get("", response={200: list[CommuneOut], **ERREURS_VALIDATION}, summary="Rechercher une commune")
 @decorate_view(cache_control(public=True, max_age=3600))
 def communes(request, filtres: Query[RechercheCommunes]):
     """Correspondances classées : nom exact, puis préfixe, puis approché (fautes de frappe) ; à égalité,
