@@ -87,3 +87,14 @@ def test_documentation_api(page, axe):
     page.goto("/api/v1/docs/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("API France services")
     assert auditer(page, axe) == []
+
+
+def test_page_introuvable(page, axe, journal):
+    reponse = page.goto("/france-services/n-existe-pas/")
+    assert reponse.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
+    assert auditer(page, axe) == []
+    # Seule erreur attendue : le 404 du document lui-même, que Chromium signale dans la console.
+    attendues = [e for e in journal.erreurs if "404" in e and "n-existe-pas" in e]
+    assert len(attendues) == 1
+    journal.erreurs.remove(attendues[0])
