@@ -22,6 +22,7 @@ uv: ## Installe uv s'il manque (dans var/outils, sans droits particuliers)
 	fi
 
 install: uv ## Installe les dépendances (uv sync, selon uv.lock)
+	@mkdir -p var/static
 	$(UV) sync --frozen
 
 migrate: install ## Applique les migrations
