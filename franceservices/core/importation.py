@@ -75,23 +75,27 @@ def synchroniser(
     # Champs « auto_now » (modifie_le) : bulk_create les renseigne, une mise à jour doit le faire elle-même
     # (l'index de proximité des autres processus se recharge quand max(modifie_le) change).
     horodates = [f.attname for f in modele._meta.concrete_fields if getattr(f, "auto_now", False)]
-    existants = {}
-    for objet in modele.objects.only("pk", *champs_cle, *champs):
-        k = tuple(getattr(objet, c) for c in champs_cle)
-        existants[k[0] if len(k) == 1 else k] = objet
+    # Lecture de l'existant en tuples (values_list) : 3 à 4 fois plus rapide que des instances.
+    n = len(champs_cle)
+    existants: dict = {}
+    pks: dict = {}
+    for ligne in modele.objects.values_list("pk", *champs_cle, *champs).iterator(chunk_size=5000):
+        k = ligne[1] if n == 1 else tuple(ligne[1 : 1 + n])
+        pks[k] = ligne[0]
+        existants[k] = dict(zip(champs, ligne[1 + n :], strict=True))
     a_creer, a_modifier = [], []
     for k, valeurs in valeurs_par_cle.items():
-        objet = existants.get(k)
-        if objet is None:
-            cles = dict(zip(champs_cle, (k,) if len(champs_cle) == 1 else k, strict=True))
-            a_creer.append(modele(**cles, **valeurs))
+        actuel = existants.get(k)
+        if actuel is None:
+            cles = dict(zip(champs_cle, (k,) if n == 1 else k, strict=True))
+            a_creer.append((k, modele(**cles, **valeurs)))
             continue
-        modifies = {c: v for c, v in valeurs.items() if getattr(objet, c) != v}
+        modifies = {c: v for c, v in valeurs.items() if actuel[c] != v}
         if modifies:
-            a_modifier.append((objet.pk, modifies))
+            a_modifier.append((pks[k], modifies))
         else:
             bilan.compteurs["inchangés"] += 1
-    modele.objects.bulk_create(a_creer, batch_size=lot)
+    modele.objects.bulk_create([objet for _, objet in a_creer], batch_size=lot)
     # Une requête UPDATE par objet, limitée aux champs modifiés : bulk_update construit un « CASE WHEN »
     # par champ et par objet, dont le coût croît comme le carré du lot (908 lieux du GeoJSON 2020
     # réimportés : 35 s avec bulk_update, moins d'une seconde ainsi).
@@ -100,8 +104,11 @@ def synchroniser(
         modele.objects.filter(pk=pk).update(**modifies, **dict.fromkeys(horodates, maintenant))
     bilan.compteurs["créés"] += len(a_creer)
     bilan.compteurs["mis à jour"] += len(a_modifier)
+    if all(
+        objet.pk is not None for _, objet in a_creer
+    ):  # bulk_create renvoie les pk (PostgreSQL, SQLite ≥ 3.35)
+        return {**pks, **{k: objet.pk for k, objet in a_creer}}
     resultat = {}
-    for objet in modele.objects.only("pk", *champs_cle):
-        k = tuple(getattr(objet, c) for c in champs_cle)
-        resultat[k[0] if len(k) == 1 else k] = objet.pk
+    for ligne in modele.objects.values_list("pk", *champs_cle).iterator(chunk_size=5000):
+        resultat[ligne[1] if n == 1 else tuple(ligne[1:])] = ligne[0]
     return resultat

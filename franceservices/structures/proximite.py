@@ -200,15 +200,32 @@ def structures_proches(lat: float, lon: float, limite: int, ouvert_le=None) -> l
 
 
 def fiches_proches(lat: float, lon: float, limite: int, ouvert_le, maintenant) -> list[dict]:
-    """Pour l'API : fiches publiques des plus proches, sans requête SQL (tout est dans l'index)."""
+    """Pour l'API : fiches publiques des plus proches, sans requête SQL (tout est dans l'index).
+
+    Les plages commencent et finissent à la minute : l'état d'un lieu (ouvert, prochaine ouverture)
+    est le même pour tout instant d'une même minute. On le calcule donc une fois par lieu et par minute.
+    """
     idx = index()
     filtre = (lambda pk: idx.ouvert_a(pk, ouvert_le)) if ouvert_le is not None else None
-    return [
-        {
-            **idx.fiches[pk],
-            "distance_km": round(distance, 2),
-            "ouvert_maintenant": idx.ouvert_a(pk, maintenant),
-            "prochaine_ouverture": idx.prochaine_ouverture(pk, maintenant),
-        }
-        for distance, pk in idx.plus_proches(lat, lon, limite, filtre)
-    ]
+    minute = maintenant.replace(second=0, microsecond=0)
+    courant = _etats[0]  # un seul accès : sûr entre fils d'exécution
+    if courant[0] != minute or courant[1] is not idx:
+        courant = _etats[0] = (minute, idx, {})
+    valeurs = courant[2]
+    fiches = []
+    for distance, pk in idx.plus_proches(lat, lon, limite, filtre):
+        if pk not in valeurs:
+            valeurs[pk] = (idx.ouvert_a(pk, minute), idx.prochaine_ouverture(pk, minute))
+        ouvert, prochaine = valeurs[pk]
+        fiches.append(
+            {
+                **idx.fiches[pk],
+                "distance_km": round(distance, 2),
+                "ouvert_maintenant": ouvert,
+                "prochaine_ouverture": prochaine,
+            }
+        )
+    return fiches
+
+
+_etats: list[tuple] = [(None, None, {})]  # (minute, index, {pk: (ouvert, prochaine ouverture)})

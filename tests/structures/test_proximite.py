@@ -213,3 +213,33 @@ def test_borne_hors_anneaux_positive_et_utile():
     bornes = [borne_hors_anneaux(48.0, r) for r in range(20)]
     assert bornes == sorted(bornes)
     assert bornes[-1] > 500
+
+
+@pytest.mark.django_db
+def test_fiches_proches_etat_a_la_seconde_pres():
+    """L'état mis en cache par minute est exactement celui calculé à l'instant (plages à la minute)."""
+    from datetime import time as heure
+
+    from franceservices.structures.proximite import fiches_proches
+
+    paris = ZoneInfo("Europe/Paris")
+    etats = {}
+    for texte in ["11:59:00", "11:59:59", "12:00:00", "12:00:59", "08:59:30", "09:00:00", "13:29:59.999999"]:
+        instant = datetime.combine(
+            datetime(2026, 12, 1).date(), heure.fromisoformat(texte), paris
+        )  # un mardi
+        fiches = fiches_proches(48.07, -0.77, 20, None, instant)  # autour de Laval
+        assert len(fiches) == 20
+        ids = [f["id_fs"] for f in fiches]
+        structures = Structure.objects.pour_affichage().in_bulk(ids, field_name="id_fs")
+        for fiche in fiches:
+            structure = structures[fiche["id_fs"]]
+            assert fiche["ouvert_maintenant"] == structure.ouvert_a(instant), (texte, fiche["id_fs"])
+            assert fiche["prochaine_ouverture"] == structure.prochaine_ouverture(instant), (
+                texte,
+                fiche["id_fs"],
+            )
+        etats[texte] = [f["ouvert_maintenant"] for f in fiches]
+    # Le test est sensible : des lieux ferment à midi, l'état change entre 11:59:59 et 12:00:00.
+    assert etats["11:59:00"] == etats["11:59:59"]
+    assert etats["11:59:59"] != etats["12:00:00"]
