@@ -241,3 +241,34 @@ def test_le_journal_voit_les_violations_csp(page, journal):
     assert journal.hors_local() == ["https://exemple.invalid/pixel.png"]
     journal.erreurs.clear()
     journal.requetes.clear()
+
+
+@pytest.mark.parametrize(
+    "contexte",
+    [{"permissions": ["geolocation"], "geolocation": {"latitude": 48.0706, "longitude": -0.7734}}],
+    indirect=True,
+    ids=["position-laval"],
+)
+def test_utiliser_ma_position(page):
+    """« Utiliser ma position » (consentement accordé) : les lieux les plus proches de la position."""
+    page.goto("/")
+    bouton = page.get_by_role("button", name="Utiliser ma position")
+    expect(bouton).to_be_visible()
+    bouton.click()
+    page.wait_for_url(re.compile(r"/recherche/\?.*lat=48\.07"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("votre position")
+    expect(page.locator("ol.fs-resultats > li")).to_have_count(10)
+    distances = _distances(page)
+    assert distances == sorted(distances) and distances[0] < 5
+    # Le plus proche de cette position est à Laval.
+    assert "Laval" in page.locator("ol.fs-resultats > li").first.inner_text()
+
+
+@pytest.mark.parametrize("contexte", [{"permissions": []}], indirect=True, ids=["position-refusee"])
+def test_position_refusee(page):
+    page.goto("/")
+    page.get_by_role("button", name="Utiliser ma position").click()
+    expect(page.locator("[data-geo-message]")).to_have_text(
+        "Votre position n'a pas pu être obtenue : saisissez votre commune."
+    )
+    assert page.url.endswith("/")
