@@ -167,10 +167,11 @@ def analyser_jour(texte: str | None) -> HorairesJour:
         return HorairesJour()
 
     plages: list[Plage] = []
-    notes: list[str] = []
+    notes_par_bloc: list[str] = []  # les blocs séparés par « // » le restent dans la note
     for bloc in (b.strip() for b in propre.split("//")):
         if not bloc:
             continue
+        notes: list[str] = []
         nature_bloc = "libre"
         elements = [e.strip() for e in bloc.split("/")]
         for position, element in enumerate(elements):
@@ -184,23 +185,20 @@ def analyser_jour(texte: str | None) -> HorairesJour:
                 reste = qualifie["reste"]
                 if position == 0:
                     nature_bloc = nature  # le qualificatif de tête vaut pour tout le bloc
-            if nature == "condition":
-                notes.append(element if qualifie else f"{element}")
-                continue
-            plage = _lire_plage(reste, sur_rdv=nature == "rdv")
+            plage = None if nature == "condition" else _lire_plage(reste, sur_rdv=nature == "rdv")
             if plage is None:
                 notes.append(element)
             else:
                 plages.append(plage)
         if nature_bloc == "condition":
-            # Tout le bloc est conditionnel : on le restitue tel quel, une seule fois.
-            notes = [n for n in notes if n not in elements]
-            notes.append(bloc)
-    if notes and not re.search(r"[^\W\d_]", re.sub(r"\b(et|h)\b", "", propre)):
+            notes = [bloc]  # tout le bloc est conditionnel : on le restitue tel quel
+        if notes:
+            notes_par_bloc.append(" / ".join(notes))
+    if notes_par_bloc and not re.search(r"[^\W\d_]", re.sub(r"\b(et|h)\b", "", propre)):
         libres = _lire_heures_libres(propre)
         if libres is not None:
             return HorairesJour(plages=libres, corrige=True)
-    return HorairesJour(plages=sorted(set(plages)), note=" / ".join(notes))
+    return HorairesJour(plages=sorted(set(plages)), note=" // ".join(notes_par_bloc))
 
 
 @dataclass

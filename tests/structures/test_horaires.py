@@ -75,7 +75,7 @@ def plages(*couples, sur_rdv=False):
         (
             "1er mercredi du mois : 9:30 - 12:15 / 13:45 - 16:30 // 3ème mercredi du mois : 9:30 - 12:15",
             [],
-            "1er mercredi du mois : 9:30 - 12:15 / 13:45 - 16:30 / 3ème mercredi du mois : 9:30 - 12:15",
+            "1er mercredi du mois : 9:30 - 12:15 / 13:45 - 16:30 // 3ème mercredi du mois : 9:30 - 12:15",
         ),
         (
             "8:45 - 12:00 / Semaines paires : 14:00 - 16:30",
