@@ -55,6 +55,9 @@ class Bilan:
             f"{self.nom} : {c['créés']} créé(s), {c['mis à jour']} mis à jour, "
             f"{c['inchangés']} inchangé(s), {c['rejetés']} rejeté(s)"
         )
+        for nom, valeur in c.items():
+            if nom not in {"créés", "mis à jour", "inchangés", "rejetés"}:
+                texte += f", {valeur} {nom}"
         for ligne, motif in self.rejets[:50]:
             texte += f"\n  - rejet {ligne} : {motif}"
         if len(self.rejets) > 50:

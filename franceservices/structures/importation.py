@@ -39,6 +39,9 @@ FORMATS = {
     "itinerante": Format.ITINERANTE,
 }
 
+# Du plus ancien au plus récent : une source ne remplace pas les données d'une source plus récente.
+RANG_SOURCE = {Source.GEOJSON_2020: 0, Source.CSV_2024: 1}
+
 # Règles du label vérifiées à l'import (référentiel du 16 juin 2025) ; seuils en réglages.
 FORMATS_SOUMIS_AUX_HORAIRES_DU_LABEL = {Format.FIXE, Format.FIXE_ANTENNES}
 
@@ -274,11 +277,16 @@ def anomalies_de(
 
 @transaction.atomic
 def importer_structures(
-    chemin: Path, anomalies_csv: Path | None = None
+    chemin: Path, anomalies_csv: Path | None = None, forcer: bool = False
 ) -> tuple[Bilan, list[tuple[str, str, str]]]:
-    """Importe un fichier de France services ; tout ou rien (une erreur de fichier n'écrit rien)."""
+    """Importe un fichier de France services ; tout ou rien (une erreur de fichier n'écrit rien).
+
+    Un lieu déjà connu par une source plus récente (CSV 2024) n'est pas écrasé par une source plus
+    ancienne (GeoJSON 2020), sauf `forcer` : ses anomalies dans ce fichier sont tout de même listées.
+    """
     lignes = lire_fichier(chemin)
     bilan = Bilan("France services")
+    sources = dict(Structure.objects.values_list("id_fs", "source"))
     departements = {d.code: d for d in Departement.objects.all()}
     communes = _communes_par_code({ligne.code_insee for ligne in lignes})
     valeurs_par_id, anomalies_par_id, vus = {}, {}, set()
@@ -316,14 +324,18 @@ def importer_structures(
             heures_par_semaine=semaine.heures_par_semaine(),
             jours_ouverts=semaine.jours_ouverts(),
         )
-        valeurs_par_id[id_fs] = v
         anomalies_par_id[id_fs] = anomalies_de(v, semaine, commune, ligne.code_insee)
+        if not forcer and RANG_SOURCE.get(sources.get(id_fs), -1) > RANG_SOURCE[v["source"]]:
+            bilan.compteurs["conservés (source plus récente en base)"] += 1
+            continue
+        valeurs_par_id[id_fs] = v
     pks = synchroniser(Structure, "id_fs", valeurs_par_id, bilan)
     Anomalie.objects.filter(structure_id__in=[pks[i] for i in valeurs_par_id]).delete()
     Anomalie.objects.bulk_create(
         [
             Anomalie(structure_id=pks[i], champ=c, anomalie=a)
             for i, liste in anomalies_par_id.items()
+            if i in valeurs_par_id
             for c, a in liste
         ],
         batch_size=2000,

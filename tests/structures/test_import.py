@@ -32,9 +32,10 @@ def index_proximite_neuf():
     proximite.invalider_index()
 
 
-def importer(chemin, anomalies=None) -> str:
+def importer(chemin, anomalies=None, **options) -> str:
     sortie = io.StringIO()
-    options = {"anomalies": anomalies} if anomalies else {}
+    if anomalies:
+        options["anomalies"] = anomalies
     call_command("importer_structures", chemin, stdout=sortie, **options)
     return sortie.getvalue()
 
@@ -113,7 +114,7 @@ def test_anomalies_de_l_import():
 def test_import_geojson_2020(donnees, tmp_path):
     chemin_anomalies = tmp_path / "anomalies.csv"
     with transaction.atomic():
-        sortie = importer(donnees / FICHIER_2020, chemin_anomalies)
+        sortie = importer(donnees / FICHIER_2020, chemin_anomalies, forcer=True)
     bilan = re.search(
         r"France services : (\d+) créé\(s\), (\d+) mis à jour, (\d+) inchangé\(s\), (\d+) rejeté\(s\)", sortie
     )
@@ -144,9 +145,25 @@ def test_import_geojson_2020(donnees, tmp_path):
     assert Anomalie.objects.filter(structure__id_fs=ligne_eloignee[0], anomalie=ligne_eloignee[2]).exists()
 
 
+def test_le_geojson_2020_n_ecrase_pas_les_donnees_2024(donnees):
+    """Sans --forcer, un fichier plus ancien ne remplace pas un lieu connu par une source plus récente."""
+    avant = dict(Structure.objects.values_list("id_fs", "modifie_le"))
+    sortie = importer(donnees / FICHIER_2020)
+    bilan = re.search(
+        r"(\d+) créé\(s\), 0 mis à jour, 0 inchangé\(s\), 0 rejeté\(s\), (\d+) conservés", sortie
+    )
+    assert bilan, sortie
+    crees, conserves = map(int, bilan.groups())
+    assert crees + conserves == 908 and conserves > 800
+    apres = dict(Structure.objects.values_list("id_fs", "modifie_le"))
+    assert all(apres[i] == date for i, date in avant.items())  # aucun lieu 2024 touché
+    assert Structure.objects.get(id_fs="1").nom == "France services de Valserhône"
+    assert Structure.objects.filter(source=Source.GEOJSON_2020).count() == crees
+
+
 def test_reimport_du_csv_2024_apres_2020(donnees):
     """Le fichier 2024 réimporté rétablit les données 2024 ; un second passage ne change plus rien."""
-    importer(donnees / FICHIER_2020)
+    importer(donnees / FICHIER_2020, forcer=True)
     sortie = importer(donnees / FICHIER_2024)
     assert "0 créé(s)" in sortie
     assert "0 rejeté(s)" in sortie

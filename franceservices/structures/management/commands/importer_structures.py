@@ -14,9 +14,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("fichier", type=Path)
         parser.add_argument("--anomalies", type=Path, default=None)
+        parser.add_argument(
+            "--forcer",
+            action="store_true",
+            help="Écraser aussi les lieux connus par une source plus récente (ex. GeoJSON 2020 sur CSV 2024)",
+        )
 
-    def handle(self, *args, fichier, anomalies=None, **options):
-        bilan, liste = importer_structures(fichier, anomalies)
+    def handle(self, *args, fichier, anomalies=None, forcer=False, **options):
+        bilan, liste = importer_structures(fichier, anomalies, forcer=forcer)
         self.stdout.write(bilan.resume())
         self.stdout.write(f"{len(liste)} anomalie(s) relevée(s).")
         if anomalies:
