@@ -19,5 +19,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/docs/", documentation_api, name="documentation_api"),
     path("api/v1/", api_publique(api.urls)),
+    path("", include("franceservices.ui.urls")),
     path("", include("franceservices.structures.urls")),
 ]

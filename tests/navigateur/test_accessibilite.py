@@ -98,3 +98,10 @@ def test_page_introuvable(page, axe, journal):
     attendues = [e for e in journal.erreurs if "404" in e and "n-existe-pas" in e]
     assert len(attendues) == 1
     journal.erreurs.remove(attendues[0])
+
+
+@pytest.mark.parametrize("url", ["/accessibilite/", "/mentions-legales/"])
+def test_pages_d_information(page, axe, url):
+    page.goto(url)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert auditer(page, axe) == []

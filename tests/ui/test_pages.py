@@ -25,3 +25,17 @@ def test_gabarit_500_autonome():
 
     gabarit = get_template("500.html")
     assert "Erreur inattendue" in gabarit.render({})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "titre"),
+    [("/accessibilite/", "Déclaration d'accessibilité"), ("/mentions-legales/", "Mentions légales")],
+)
+def test_pages_d_information(client, url, titre):
+    reponse = client.get(url)
+    assert reponse.status_code == 200
+    assert titre in reponse.content.decode()
+    # Liens du pied de page présents sur toutes les pages.
+    accueil = client.get("/").content.decode()
+    assert f'href="{url}"' in accueil
