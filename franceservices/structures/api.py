@@ -11,7 +11,6 @@ from ninja.errors import HttpError
 from pydantic import field_validator, model_validator
 
 from franceservices.core.api import ERREURS_VALIDATION, Erreur
-from franceservices.core.texte import normaliser
 from franceservices.territoires.recherche import index_communes
 
 from .horaires import JOURS
@@ -153,10 +152,7 @@ def liste(request, filtres: Query[FiltresRegistre]):
     if filtres.commune:
         qs = qs.filter(Q(code_insee=filtres.commune) | Q(commune__code_insee=filtres.commune))
     if filtres.q:
-        for mot in normaliser(filtres.q).split():
-            qs = qs.filter(
-                Q(nom__icontains=mot) | Q(adresse__icontains=mot) | Q(commune__nom_normalise__contains=mot)
-            )
+        qs = qs.recherche(filtres.q)
     pages = Paginator(qs, TAILLE_PAGE)
     if filtres.page > max(pages.num_pages, 1):
         raise HttpError(404, f"Page {filtres.page} inexistante : il y a {pages.num_pages} page(s).")

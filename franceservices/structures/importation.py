@@ -17,7 +17,7 @@ from franceservices.territoires.geo import haversine_km
 from franceservices.territoires.models import ORDRE_RESOLUTION, Commune, Departement
 
 from .horaires import JOURS, HorairesSemaine
-from .models import Anomalie, Format, Source, Structure, TypeStructure
+from .models import Anomalie, Format, Source, Structure, TypeStructure, texte_recherche
 
 JOURS_SOURCE = JOURS[:6]  # les fichiers publiés ne décrivent pas le dimanche
 
@@ -323,6 +323,9 @@ def importer_structures(
             horaires_source={j: _texte(t) for j, t in ligne.textes_horaires.items()},
             heures_par_semaine=semaine.heures_par_semaine(),
             jours_ouverts=semaine.jours_ouverts(),
+            texte_recherche=texte_recherche(
+                v["nom"], v["adresse"], v["libelle_commune"], commune.nom if commune else "", v["code_postal"]
+            ),
         )
         anomalies_par_id[id_fs] = anomalies_de(v, semaine, commune, ligne.code_insee)
         if not forcer and RANG_SOURCE.get(sources.get(id_fs), -1) > RANG_SOURCE[v["source"]]:

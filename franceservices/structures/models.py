@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from franceservices.core.models import Horodate
+from franceservices.core.texte import normaliser
 from franceservices.territoires.feries import est_ferie_pour
 from franceservices.territoires.models import Commune, Departement
 
@@ -39,7 +40,19 @@ class Source(models.TextChoices):
     GEOJSON_2020 = "geojson-2020", "Liste ANCT (GeoJSON, 2020)"
 
 
+def texte_recherche(*morceaux: str) -> str:
+    """Texte normalisé (sans accents, casse ni ponctuation) dans lequel chercher un lieu."""
+    return normaliser(" ".join(m for m in morceaux if m))
+
+
 class StructureQuerySet(models.QuerySet):
+    def recherche(self, q: str):
+        """Chaque mot de `q` figure dans le nom, l'adresse, la commune ou le code postal (insensible aux accents)."""
+        qs = self
+        for mot in normaliser(q).split():
+            qs = qs.filter(texte_recherche__contains=mot)
+        return qs
+
     def pour_affichage(self):
         return self.select_related("commune", "departement")
 
@@ -68,6 +81,12 @@ class Structure(Horodate):
     date_labellisation = models.DateField("date de labellisation", null=True, blank=True)
     prise_rdv = models.BooleanField("prise de rendez-vous", default=False)
     commentaire = models.TextField(blank=True)
+    texte_recherche = models.TextField(
+        "texte de recherche",
+        blank=True,
+        editable=False,
+        help_text="Nom, adresse, commune et code postal normalisés",
+    )
     horaires = models.JSONField("horaires structurés", default=dict, blank=True)
     horaires_source = models.JSONField("horaires (texte d'origine)", default=dict, blank=True)
     heures_par_semaine = models.FloatField("heures d'ouverture par semaine", default=0)
@@ -84,6 +103,13 @@ class Structure(Horodate):
 
     def __str__(self):
         return self.nom
+
+    def save(self, *args, **kwargs):
+        nom_commune = self.commune.nom if self.commune_id else ""
+        self.texte_recherche = texte_recherche(
+            self.nom, self.adresse, self.libelle_commune, nom_commune, self.code_postal
+        )
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("structures:detail", args=[self.id_fs])

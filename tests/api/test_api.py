@@ -152,6 +152,24 @@ def test_filtre_texte(client):
 
 
 @pytest.mark.parametrize(
+    ("saisie", "en_base"), [("vallee", "Vallée"), ("VALLÉE", "Vallée"), ("saint-etienne", "Étienne")]
+)
+def test_filtre_texte_insensible_aux_accents_des_noms(client, saisie, en_base):
+    """Les accents et la casse des noms en base ne gênent pas la recherche (pas seulement ceux de la saisie)."""
+    attendus = {
+        s.id_fs for s in Structure.objects.all() if en_base.lower() in (s.nom + " " + s.adresse).lower()
+    }
+    assert attendus, "jeu de données : aucun lieu ne porte ce mot"
+    trouves = set()
+    page, pages = 1, 1
+    while page <= pages:
+        reponse = client.get("/api/v1/structures", {"q": saisie, "page": page}).json()
+        trouves |= {s["id_fs"] for s in reponse["resultats"]}
+        pages, page = reponse["pages"], page + 1
+    assert attendus <= trouves
+
+
+@pytest.mark.parametrize(
     ("parametres", "attendu"),
     [
         ({"page": 0}, "page — doit être supérieur ou égal à 1"),
