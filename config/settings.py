@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Caractère NUL dans l'adresse : 400 (PostgreSQL le refuse, ce serait une erreur 500).
     "franceservices.core.middleware.RefusCaracteresNuls",
+    "franceservices.core.middleware.MethodeNonAutoriseeEnJson",
     # Pages HTML et JSON compressées (les fichiers statiques le sont déjà par WhiteNoise, en .br/.gz).
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -24,3 +24,24 @@ class RefusCaracteresNuls:
                 return JsonResponse({"message": MESSAGE_CARACTERE_NUL}, status=400)
             return HttpResponseBadRequest(MESSAGE_CARACTERE_NUL, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class MethodeNonAutoriseeEnJson:
+    """Sous /api/, une méthode non autorisée (405) répond en JSON, comme les autres erreurs de l'API."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        reponse = self.get_response(request)
+        if reponse.status_code == 405 and request.path.startswith("/api/"):
+            autorisees = reponse.headers.get("Allow", "GET")
+            json = JsonResponse(
+                {
+                    "message": f"Méthode {request.method} non autorisée ici ; méthode(s) acceptée(s) : {autorisees}."
+                },
+                status=405,
+            )
+            json["Allow"] = autorisees
+            return json
+        return reponse

@@ -559,3 +559,11 @@ def test_texte_pourcent_00_accepte(client):
     """« %00 » écrit en toutes lettres (%2500 dans l'adresse) n'est pas un caractère nul."""
     assert client.get("/api/v1/structures", {"q": "%00"}).json()["total"] == 0
     assert client.get("/recherche/", {"q": "%00"}).status_code == 200
+
+
+@pytest.mark.parametrize("methode", ["post", "put", "delete", "patch"])
+def test_methode_non_autorisee_en_json(client, methode):
+    reponse = getattr(client, methode)("/api/v1/structures/proximite?commune=53130")
+    assert reponse.status_code == 405
+    assert reponse["Allow"] == "GET"
+    assert reponse.json()["message"].startswith(f"Méthode {methode.upper()} non autorisée")
