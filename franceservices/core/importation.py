@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone
 
 
@@ -65,6 +66,49 @@ class Bilan:
         return texte
 
 
+TYPES_SIMPLES = {"CharField", "SlugField", "TextField", "IntegerField", "PositiveIntegerField",
+                 "PositiveSmallIntegerField", "FloatField", "ForeignKey", "DateField", "BooleanField"}  # fmt: skip
+
+
+def _insertion_directe_possible(modele, champs_cle, champs) -> bool:
+    """Vrai si toutes les colonnes sont de types simples et qu'aucune n'est remplie automatiquement."""
+    for champ in modele._meta.concrete_fields:
+        if champ.primary_key:
+            continue
+        if getattr(champ, "auto_now", False) or getattr(champ, "auto_now_add", False):
+            return False
+        if champ.attname in (*champs_cle, *champs) and champ.get_internal_type() not in TYPES_SIMPLES:
+            return False
+        if champ.attname not in (*champs_cle, *champs) and not (champ.null or champ.has_default()):
+            return False
+    return True
+
+
+def _inserer_directement(modele, attributs: list[str], lignes: list[tuple], n: int, lot: int = 5000) -> None:
+    """INSERT en masse par `executemany` : pour 37 590 communes, la préparation ligne à ligne de
+    `bulk_create` coûtait plusieurs secondes. Réservé aux types simples (cf. `_insertion_directe_possible`)."""
+    if not lignes:
+        return
+    meta = modele._meta
+    champs = [
+        meta.get_field(a.removesuffix("_id")) if a.endswith("_id") else meta.get_field(a) for a in attributs
+    ]
+    # Colonnes omises : valeur par défaut du modèle (ou NULL).
+    omis = [c for c in meta.concrete_fields if not c.primary_key and c not in champs]
+    colonnes = ", ".join(connection.ops.quote_name(c.column) for c in [*champs, *omis])
+    marques = ", ".join(["%s"] * (len(champs) + len(omis)))
+    sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({colonnes}) VALUES ({marques})"
+    defauts = [c.get_default() if c.has_default() else None for c in omis]
+    noms = attributs[n:]
+    parametres = [
+        [*((cle,) if n == 1 else cle), *(valeurs.get(nom) for nom in noms), *defauts]
+        for cle, valeurs in lignes
+    ]
+    with connection.cursor() as curseur:
+        for debut in range(0, len(parametres), lot):
+            curseur.executemany(sql, parametres[debut : debut + lot])
+
+
 def synchroniser(
     modele, cle: str | tuple[str, ...], valeurs_par_cle: dict, bilan: Bilan, lot: int = 2000
 ) -> dict:
@@ -90,15 +134,22 @@ def synchroniser(
     for k, valeurs in valeurs_par_cle.items():
         actuel = existants.get(k)
         if actuel is None:
-            cles = dict(zip(champs_cle, (k,) if n == 1 else k, strict=True))
-            a_creer.append((k, modele(**cles, **valeurs)))
+            a_creer.append(k)
             continue
         modifies = {c: v for c, v in valeurs.items() if actuel[c] != v}
         if modifies:
             a_modifier.append((pks[k], modifies))
         else:
             bilan.compteurs["inchangés"] += 1
-    modele.objects.bulk_create([objet for _, objet in a_creer], batch_size=lot)
+    crees = {}
+    if _insertion_directe_possible(modele, champs_cle, champs):
+        _inserer_directement(modele, [*champs_cle, *champs], [(k, valeurs_par_cle[k]) for k in a_creer], n)
+    else:
+        for k in a_creer:
+            crees[k] = modele(
+                **dict(zip(champs_cle, (k,) if n == 1 else k, strict=True)), **valeurs_par_cle[k]
+            )
+        modele.objects.bulk_create(list(crees.values()), batch_size=lot)
     # Une requête UPDATE par objet, limitée aux champs modifiés : bulk_update construit un « CASE WHEN »
     # par champ et par objet, dont le coût croît comme le carré du lot (908 lieux du GeoJSON 2020
     # réimportés : 35 s avec bulk_update, moins d'une seconde ainsi).
@@ -107,10 +158,9 @@ def synchroniser(
         modele.objects.filter(pk=pk).update(**modifies, **dict.fromkeys(horodates, maintenant))
     bilan.compteurs["créés"] += len(a_creer)
     bilan.compteurs["mis à jour"] += len(a_modifier)
-    if all(
-        objet.pk is not None for _, objet in a_creer
-    ):  # bulk_create renvoie les pk (PostgreSQL, SQLite ≥ 3.35)
-        return {**pks, **{k: objet.pk for k, objet in a_creer}}
+    if len(crees) == len(a_creer) and all(o.pk is not None for o in crees.values()):
+        # bulk_create renseigne les pk (PostgreSQL, SQLite ≥ 3.35) : pas besoin de relire la table
+        return {**pks, **{k: objet.pk for k, objet in crees.items()}}
     resultat = {}
     for ligne in modele.objects.values_list("pk", *champs_cle).iterator(chunk_size=5000):
         resultat[ligne[1] if n == 1 else tuple(ligne[1:])] = ligne[0]
