@@ -147,6 +147,7 @@ def bench_api():
             f"- API proximite ({nom}) : {valeur:.0f} req/s, soit {100 * valeur / triviale:.0f} % du plafond"
         )
 
+
 def bench_poids():
     import re
 
