@@ -149,8 +149,6 @@ def bench_api():
 
 
 def bench_poids():
-    import re
-
     import brotli
     from django.contrib.staticfiles import finders
     from django.test import Client
