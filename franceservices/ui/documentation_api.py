@@ -72,26 +72,31 @@ def _type(schema: dict, refs: set[str], nul_affiche: bool = True) -> list[dict]:
     return [{"texte": TYPES.get(genre, genre or "valeur")}]
 
 
+def _bornes(mini, maxi, unite: str = "", egales_fusionnees: bool = False) -> str | None:
+    """« de 1 à 50 », « au plus 100 caractères »… ou None sans borne."""
+    if mini is not None and maxi is not None:
+        if egales_fusionnees and mini == maxi:
+            return f"{mini}{unite}"
+        return f"de {mini} à {maxi}{unite}" if not unite else f"{mini} à {maxi}{unite}"
+    if maxi is not None:
+        return f"au plus {maxi}{unite}"
+    if mini is not None:
+        return f"au moins {mini}{unite}"
+    return None
+
+
 def _contraintes(schema: dict) -> list[str]:
     cas = [schema, *(v for v in schema.get("anyOf", []) if v.get("type") != "null")]
     resultat = []
     for s in cas:
-        if s.get("minLength") is not None and s.get("minLength") == s.get("maxLength"):
-            resultat.append(f"{s['minLength']} caractères")
-        elif "minLength" in s and "maxLength" in s:
-            resultat.append(f"{s['minLength']} à {s['maxLength']} caractères")
-        elif "maxLength" in s:
-            resultat.append(f"au plus {s['maxLength']} caractères")
-        elif "minLength" in s:
-            resultat.append(f"au moins {s['minLength']} caractères")
-        if "minimum" in s and "maximum" in s:
-            resultat.append(f"de {s['minimum']} à {s['maximum']}")
-        elif "minimum" in s:
-            resultat.append(f"au moins {s['minimum']}")
-        elif "maximum" in s:
-            resultat.append(f"au plus {s['maximum']}")
-    if schema.get("default") is not None:
-        resultat.append(f"par défaut : {schema['default']}")
+        longueur = _bornes(s.get("minLength"), s.get("maxLength"), " caractères", egales_fusionnees=True)
+        valeur = _bornes(s.get("minimum"), s.get("maximum"))
+        resultat += [texte for texte in (longueur, valeur) if texte]
+    defaut = schema.get("default")
+    if isinstance(defaut, bool):
+        resultat.append(f"par défaut : {'oui' if defaut else 'non'}")
+    elif defaut not in (None, ""):
+        resultat.append(f"par défaut : {defaut}")
     return resultat
 
 
