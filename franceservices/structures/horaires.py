@@ -56,11 +56,6 @@ class HorairesJour:
     def ferme(self) -> bool:
         return not self.plages and not self.note and not self.non_communique
 
-    @property
-    def analysable(self) -> bool:
-        """Faux si une partie du texte n'a pas pu être structurée (anomalie à signaler)."""
-        return not self.note
-
     def minutes(self) -> int:
         return _minutes_fusionnees(p.en_minutes() for p in self.plages)
 

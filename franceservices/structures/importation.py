@@ -14,7 +14,7 @@ from django.db import transaction
 
 from franceservices.core.importation import Bilan, FichierInvalide, lire_csv, synchroniser
 from franceservices.territoires.geo import haversine_km
-from franceservices.territoires.models import ORDRE_RESOLUTION, Commune, Departement
+from franceservices.territoires.models import Commune, Departement
 
 from .horaires import JOURS, HorairesSemaine
 from .models import Anomalie, Format, Source, Structure, TypeStructure, texte_recherche
@@ -207,20 +207,6 @@ def email_valide(texte: str) -> bool:
     return True
 
 
-def _communes_par_code(codes: set[str]) -> dict[str, Commune]:
-    """Résout chaque code INSEE selon l'ordre du référentiel (actuelle, arrondissement, déléguée…)."""
-    par_code: dict[str, dict[str, Commune]] = {}
-    for commune in Commune.objects.filter(code_insee__in=codes).select_related("commune_parente"):
-        par_code.setdefault(commune.code_insee, {})[commune.type] = commune
-    resultat = {}
-    for code, types in par_code.items():
-        for type_ in ORDRE_RESOLUTION:
-            if type_ in types:
-                resultat[code] = types[type_]
-                break
-    return resultat
-
-
 def anomalies_de(
     valeurs: dict, semaine: HorairesSemaine, commune: Commune | None, code_insee: str
 ) -> list[tuple[str, str]]:
@@ -288,7 +274,7 @@ def importer_structures(
     bilan = Bilan("France services")
     sources = dict(Structure.objects.values_list("id_fs", "source"))
     departements = {d.code: d for d in Departement.objects.all()}
-    communes = _communes_par_code({ligne.code_insee for ligne in lignes})
+    communes = Commune.objects.par_codes({ligne.code_insee for ligne in lignes})
     valeurs_par_id, anomalies_par_id, vus = {}, {}, set()
     for ligne in lignes:
         v = dict(ligne.valeurs)

@@ -123,6 +123,11 @@ class IndexProximite:
                 break
         return sorted((-d, -pk) for d, pk in tas)
 
+    def plus_proches_ouverts(self, lat: float, lon: float, k: int, ouvert_le=None) -> list[tuple[float, int]]:
+        """Les k plus proches, parmi ceux ouverts à `ouvert_le` quand il est donné."""
+        filtre = (lambda pk: self.ouvert_a(pk, ouvert_le)) if ouvert_le is not None else None
+        return self.plus_proches(lat, lon, k, filtre)
+
     def ouvert_a(self, pk: int, instant) -> bool:
         semaine, code_dep = self.horaires[pk]
         return (
@@ -192,9 +197,7 @@ def invalider_index() -> None:
 
 def structures_proches(lat: float, lon: float, limite: int, ouvert_le=None) -> list[tuple[Structure, float]]:
     """Les France services les plus proches (ouvertes à `ouvert_le` si donné), avec leur distance en km."""
-    idx = index()
-    filtre = (lambda pk: idx.ouvert_a(pk, ouvert_le)) if ouvert_le is not None else None
-    resultats = idx.plus_proches(lat, lon, limite, filtre)
+    resultats = index().plus_proches_ouverts(lat, lon, limite, ouvert_le)
     structures = Structure.objects.pour_affichage().in_bulk([pk for _, pk in resultats])
     return [(structures[pk], d) for d, pk in resultats if pk in structures]
 
@@ -206,14 +209,13 @@ def fiches_proches(lat: float, lon: float, limite: int, ouvert_le, maintenant) -
     est le même pour tout instant d'une même minute. On le calcule donc une fois par lieu et par minute.
     """
     idx = index()
-    filtre = (lambda pk: idx.ouvert_a(pk, ouvert_le)) if ouvert_le is not None else None
     minute = maintenant.replace(second=0, microsecond=0)
     courant = _etats[0]  # un seul accès : sûr entre fils d'exécution
     if courant[0] != minute or courant[1] is not idx:
         courant = _etats[0] = (minute, idx, {})
     valeurs = courant[2]
     fiches = []
-    for distance, pk in idx.plus_proches(lat, lon, limite, filtre):
+    for distance, pk in idx.plus_proches_ouverts(lat, lon, limite, ouvert_le):
         if pk not in valeurs:
             valeurs[pk] = (idx.ouvert_a(pk, minute), idx.prochaine_ouverture(pk, minute))
         ouvert, prochaine = valeurs[pk]

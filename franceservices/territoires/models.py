@@ -93,14 +93,22 @@ ORDRE_RESOLUTION = [
 ]
 
 
+def selon_ordre_de_resolution(par_type: dict):
+    """Parmi des communes de même code INSEE indexées par type, celle que ce code désigne (ou None)."""
+    return next((par_type[type_] for type_ in ORDRE_RESOLUTION if type_ in par_type), None)
+
+
 class CommuneQuerySet(models.QuerySet):
+    def par_codes(self, codes) -> dict:
+        """{code INSEE: commune désignée} ; un code INSEE n'est pas unique entre types."""
+        par_code: dict[str, dict] = {}
+        for commune in self.filter(code_insee__in=codes).select_related("commune_parente"):
+            par_code.setdefault(commune.code_insee, {})[commune.type] = commune
+        return {code: selon_ordre_de_resolution(par_type) for code, par_type in par_code.items()}
+
     def par_code(self, code_insee: str):
-        """La commune désignée par un code INSEE (qui n'est pas unique entre types)."""
-        trouvees = {c.type: c for c in self.filter(code_insee=code_insee).select_related("commune_parente")}
-        for type_ in ORDRE_RESOLUTION:
-            if type_ in trouvees:
-                return trouvees[type_]
-        return None
+        """La commune désignée par un code INSEE, ou None."""
+        return self.par_codes([code_insee]).get(code_insee)
 
 
 class Commune(models.Model):

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 
 from franceservices.core.texte import normaliser
 
-from .models import ORDRE_RESOLUTION, Commune
+from .models import Commune, TypeCommune, selon_ordre_de_resolution
 
 SEUIL_APPROCHE = 78  # score rapidfuzz (0-100) minimal pour une correspondance approchée
 
@@ -27,10 +27,13 @@ class Entree:
     code_insee: str
     codes_postaux: tuple[str, ...]
     population: int
-    actuelle: bool
-    type: str = ""
+    type: str
     nom: str = ""
     position: tuple[float, float] | None = None  # la sienne, ou celle de la commune parente
+
+    @property
+    def actuelle(self) -> bool:
+        return self.type == TypeCommune.ACTUELLE
 
 
 class IndexCommunes:
@@ -88,11 +91,9 @@ class IndexCommunes:
 
     def commune_de_code(self, code_insee: str) -> Entree | None:
         """Comme `Commune.objects.par_code` (actuelle, puis arrondissement, déléguée, associée), sans requête."""
-        candidates = {e.type: e for e in self.par_code.get(code_insee, []) if e.code_insee == code_insee}
-        for type_ in ORDRE_RESOLUTION:
-            if type_ in candidates:
-                return candidates[type_]
-        return None
+        return selon_ordre_de_resolution(
+            {e.type: e for e in self.par_code.get(code_insee, []) if e.code_insee == code_insee}
+        )
 
     def _par_code(self, q: str, limite: int) -> list[int]:
         if len(q) == 5:
@@ -142,7 +143,7 @@ def index_communes() -> IndexCommunes:
             }
             entrees = [
                 Entree(
-                    pk, nom_n, code, tuple(cps.split()), pop or 0, type_ == "commune-actuelle", type_, nom,
+                    pk, nom_n, code, tuple(cps.split()), pop or 0, type_, nom,
                     positions.get(pk) or positions.get(parente),
                 )
                 for pk, nom_n, code, cps, pop, type_, nom, _, _, parente in lignes
