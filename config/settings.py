@@ -42,12 +42,15 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "dsfr",
     "django_htmx",
+    "axes",
+    "mozilla_django_oidc",
     "franceservices.core",
     "franceservices.ui",
     "franceservices.comptes",
     "franceservices.territoires",
     "franceservices.partenaires",
     "franceservices.structures",
+    "franceservices.mediation",
 ]
 
 MIDDLEWARE = [
@@ -63,10 +66,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Équipe nationale (et qui l'a activé) : second facteur exigé avant toute autre page.
+    "franceservices.comptes.middleware.DoubleFacteurMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Verrouillage après échecs répétés de connexion (doit rester le dernier).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,7 +123,91 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "franceservices.comptes.backends.ConnexionParCourriel",
+    "franceservices.comptes.backends.ProConnectBackend",
+]
+LOGIN_URL = "comptes:connexion"
+LOGIN_REDIRECT_URL = "comptes:espace"
+LOGOUT_REDIRECT_URL = "comptes:connexion"
+PASSWORD_RESET_TIMEOUT = 3600  # lien de réinitialisation valable une heure
+SESSION_COOKIE_AGE = 3600 * 10  # une journée de travail
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Verrouillage (django-axes) : 5 échecs pour un même couple adresse + IP → 15 minutes.
+from datetime import timedelta  # noqa: E402
+
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_CALLABLE = "franceservices.comptes.views.connexion.verrouille"
+AXES_VERBOSE = False
+
+# ProConnect (OpenID Connect des agents publics) : actif dès que PROCONNECT_CLIENT_ID est défini.
+# PROCONNECT_URL est la base des points d'accès (ex. https://auth.agentconnect.gouv.fr/api/v2) ;
+# chacun peut être remplacé par sa variable OIDC_OP_*.
+PROCONNECT_URL = os.environ.get("PROCONNECT_URL", "").rstrip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get(
+    "OIDC_OP_AUTHORIZATION_ENDPOINT", f"{PROCONNECT_URL}/authorize"
+)
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", f"{PROCONNECT_URL}/token")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", f"{PROCONNECT_URL}/userinfo")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", f"{PROCONNECT_URL}/jwks")
+OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", f"{PROCONNECT_URL}/session/end")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email given_name usual_name"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_CREATE_USER = False  # pas d'auto-inscription : il faut une habilitation accordée
+OIDC_TIMEOUT = 10
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
+OIDC_STORE_ID_TOKEN = True  # pour la déconnexion auprès de ProConnect
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/connexion/?echec=proconnect"
+
+# Second facteur (TOTP) exigé pour l'équipe nationale ; facultatif pour les autres.
+DOUBLE_FACTEUR_EQUIPE_NATIONALE = env_bool("DOUBLE_FACTEUR_EQUIPE_NATIONALE", True)
+TOTP_EMETTEUR = "France services"
+
+INVITATION_DUREE_JOURS = int(os.environ.get("INVITATION_DUREE_JOURS", "7"))
+JETON_API_DUREE_MAXIMUM_JOURS = 365
+
+# Limitation de débit (par adresse IP, fenêtre fixe) : nombre de requêtes par minute.
+LIMITES_DEBIT = {
+    "connexion": int(os.environ.get("LIMITE_CONNEXION_PAR_MINUTE", "20")),
+    "mot_de_passe": int(os.environ.get("LIMITE_MOT_DE_PASSE_PAR_MINUTE", "5")),
+    "recherche": int(os.environ.get("LIMITE_RECHERCHE_PAR_MINUTE", "120")),
+    "api": int(os.environ.get("LIMITE_API_PAR_MINUTE", "300")),
+}
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": os.environ.get("CACHE_LOCATION", "franceservices"),
+    }
+}
+
+# Courriel : SMTP réel (EMAIL_HOST…) ; en développement, affiché dans la console.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "France services <ne-pas-repondre@france-services.gouv.fr>"
+)
 
 LANGUAGE_CODE = "fr-fr"
 TIME_ZONE = "Europe/Paris"
@@ -153,9 +244,12 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # URL des tuiles cartographiques (IGN Géoplateforme en production). Vide : carte sans fond,

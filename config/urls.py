@@ -19,6 +19,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/docs/", documentation_api, name="documentation_api"),
     path("api/v1/", api_publique(api.urls)),
+    path("oidc/", include("mozilla_django_oidc.urls")),
+    path("", include("franceservices.comptes.urls")),
+    path("", include("franceservices.core.urls")),
     path("", include("franceservices.ui.urls")),
     path("", include("franceservices.structures.urls")),
 ]

@@ -1,6 +1,7 @@
 from datetime import datetime
 from functools import cached_property
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -55,6 +56,12 @@ class StructureQuerySet(models.QuerySet):
 
     def pour_affichage(self):
         return self.select_related("commune", "departement")
+
+    def visible_par(self, utilisateur):
+        """France services du périmètre de `utilisateur` (toutes pour l'équipe nationale)."""
+        from franceservices.comptes.perimetre import perimetre_de
+
+        return self.filter(perimetre_de(utilisateur).filtre_structures())
 
 
 class Structure(Horodate):
@@ -158,3 +165,22 @@ class Anomalie(models.Model):
 
     def __str__(self):
         return f"{self.structure_id} · {self.champ} : {self.anomalie}"
+
+
+class ModificationStructure(models.Model):
+    """Historique des modifications d'une fiche par son équipe : qui, quand, quels champs (avant → après)."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="modifications")
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    horodatage = models.DateTimeField(auto_now_add=True)
+    changements = models.JSONField(help_text="{champ: [avant, après]}")
+
+    class Meta:
+        verbose_name = "modification d'une France services"
+        verbose_name_plural = "modifications des France services"
+        ordering = ["-horodatage", "-pk"]
+
+    def __str__(self):
+        return f"{self.structure} — {self.horodatage:%d/%m/%Y %H:%M}"

@@ -1,0 +1,5 @@
+"""À écrire (squelette)."""
+
+
+def journal(request, *args, **kwargs):
+    raise NotImplementedError
