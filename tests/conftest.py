@@ -35,3 +35,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def donnees():
     return DONNEES
+
+
+@pytest.fixture(autouse=True)
+def cache_vide():
+    """Chaque test part d'un cache vide (compteurs de limitation de débit, caches de pages)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import compte, connexion, equipe
+from .views import compte, connexion, equipe, jetons
 
 app_name = "comptes"
 
@@ -20,8 +20,9 @@ urlpatterns = [
     path("compte/", compte.mon_compte, name="mon_compte"),
     path("compte/mot-de-passe/", compte.changer_mot_de_passe, name="changer_mot_de_passe"),
     path("compte/second-facteur/", compte.second_facteur, name="second_facteur"),
-    path("compte/jetons/", compte.jetons, name="jetons"),
-    path("compte/jetons/<int:pk>/revoquer/", compte.revoquer_jeton, name="revoquer_jeton"),
+    # Jetons d'API personnels (jetons.py)
+    path("compte/jetons/", jetons.jetons, name="jetons"),
+    path("compte/jetons/<int:pk>/revoquer/", jetons.revoquer_jeton, name="revoquer_jeton"),
     # Équipe, habilitations, invitations (equipe.py)
     path("equipe/", equipe.liste, name="equipe"),
     path("equipe/export.csv", equipe.export, name="equipe_export"),

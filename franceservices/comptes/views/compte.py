@@ -15,11 +15,3 @@ def changer_mot_de_passe(request, *args, **kwargs):
 
 def second_facteur(request, *args, **kwargs):
     raise NotImplementedError
-
-
-def jetons(request, *args, **kwargs):
-    raise NotImplementedError
-
-
-def revoquer_jeton(request, *args, **kwargs):
-    raise NotImplementedError
