@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 MANAGE := $(RUN) python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help uv install run migrate import serve test lint fix test-unitaires test-navigateur bench chromium clean
+.PHONY: help uv install run migrate import demo serve test lint fix test-unitaires test-navigateur bench chromium clean
 
 help: ## Affiche cette aide
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -32,7 +32,10 @@ migrate: install ## Applique les migrations
 import: migrate ## Importe le référentiel s'il ne l'est pas encore (REFERENCE_DATA_DIR)
 	$(MANAGE) importer_referentiel --si-vide
 
-run: import ## Installe, migre, importe et sert sur http://127.0.0.1:$(PORT)
+demo: import ## Crée (ou remet en état) les comptes de démonstration, un par rôle (DEBUG seulement)
+	$(MANAGE) creer_comptes_demo
+
+run: demo ## Installe, migre, importe, crée les comptes de démo et sert sur http://127.0.0.1:$(PORT)
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 lint: install ## Ruff (lint + format) et migrations à jour

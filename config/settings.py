@@ -175,6 +175,10 @@ LOGIN_REDIRECT_URL_FAILURE = "/connexion/?echec=proconnect"
 DOUBLE_FACTEUR_EQUIPE_NATIONALE = env_bool("DOUBLE_FACTEUR_EQUIPE_NATIONALE", True)
 TOTP_EMETTEUR = "France services"
 
+# Comptes de démonstration (`make run`, DEBUG seulement) : département et mot de passe communs.
+DEMO_DEPARTEMENT = os.environ.get("DEMO_DEPARTEMENT", "16")
+MOT_DE_PASSE_DEMO = "France-services-demo-2026"
+
 INVITATION_DUREE_JOURS = int(os.environ.get("INVITATION_DUREE_JOURS", "7"))
 JETON_API_DUREE_MAXIMUM_JOURS = 365
 

@@ -20,12 +20,12 @@ DROP FUNCTION IF EXISTS core_evenementaudit_ajout_seul();
 
 def creer(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREER)
+        schema_editor.execute(CREER, params=None)
 
 
 def supprimer(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(SUPPRIMER)
+        schema_editor.execute(SUPPRIMER, params=None)
 
 
 class Migration(migrations.Migration):
