@@ -5,7 +5,8 @@ Affiche :
 - la médiane et le p95 d'une recherche de proximité (10 plus proches) sur 1 000 communes réelles,
   à côté de la référence naïve (haversine sur tous les lieux) mesurée dans la même exécution ;
 - le débit de l'API `proximite` à côté d'une vue JSON triviale servie de la même façon ;
-- le poids transféré de la page de résultats (HTML + CSS + JS + polices, compressés en brotli).
+- le poids transféré de la page de résultats (HTML + CSS + JS + polices, compressés en brotli) ;
+- le rendu des listes filtrées par périmètre (benchmarks/perimetre.py).
 """
 
 import os
@@ -182,3 +183,6 @@ if __name__ == "__main__":
     bench_proximite()
     bench_api()
     bench_poids()
+    from perimetre import bench_perimetre
+
+    bench_perimetre()
