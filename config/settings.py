@@ -169,6 +169,9 @@ OIDC_TIMEOUT = 10
 OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
 OIDC_STORE_ID_TOKEN = True  # pour la déconnexion auprès de ProConnect
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+# Vues publiques (LoginRequiredMiddleware) qui ramènent toute anomalie à la page de connexion, journalisée.
+OIDC_AUTHENTICATE_CLASS = "franceservices.comptes.backends.ConnexionProConnect"
+OIDC_CALLBACK_CLASS = "franceservices.comptes.backends.RetourProConnect"
 LOGIN_REDIRECT_URL_FAILURE = "/connexion/?echec=proconnect"
 
 # Second facteur (TOTP) exigé pour l'équipe nationale ; facultatif pour les autres.
