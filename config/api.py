@@ -1,22 +1,47 @@
+import math
+import time
+
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.throttling import BaseThrottle
 
+from franceservices.comptes.api import router as compte_router
+from franceservices.comptes.api import router_gestion
+from franceservices.core.limitation import depasse
 from franceservices.structures.api import router as structures_router
 from franceservices.territoires.api import router as communes_router
+
+
+class LimiteDebitApi(BaseThrottle):
+    """Limite par adresse IP (`LIMITES_DEBIT["api"]` requêtes par minute), lue à chaque requête ; même
+    compteur à fenêtre fixe que les pages (`core.limitation`)."""
+
+    def allow_request(self, request) -> bool:
+        return not depasse(request, "api")
+
+    def wait(self) -> float:
+        return 60 - time.time() % 60  # fin de la minute en cours
+
 
 api = NinjaAPI(
     title="API France services",
     version="1.0.0",
     description=(
         "Registre public des France services et recherche de proximité. Données : liste des France "
-        "services de l'ANCT (Licence Ouverte 2.0), référentiel des communes (COG, API Découpage administratif)."
+        "services de l'ANCT (Licence Ouverte 2.0), référentiel des communes (COG, API Découpage administratif).\n\n"
+        "Les routes `/moi`, `/equipe` et `/gestion/…` sont privées : elles demandent un jeton d'API personnel "
+        "(en-tête `Authorization: Bearer <jeton>`) et ne montrent que le périmètre de la personne qui l'a créé."
     ),
     urls_namespace="api",
     docs_url=None,
+    throttle=[LimiteDebitApi()],
 )
 api.add_router("/communes", communes_router)
 api.add_router("/structures", structures_router)
+# API privée, par jeton d'API personnel (Bearer) : voir franceservices/comptes/api.py.
+api.add_router("", compte_router)
+api.add_router("/gestion", router_gestion)
 
 
 EXEMPLE_DATE_HEURE = "2026-03-02T10:00"
@@ -115,3 +140,23 @@ def introuvable(request, exc):
 @api.exception_handler(HttpError)
 def erreur_http(request, exc):
     return api.create_response(request, {"message": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def non_authentifie(request, exc):
+    message = str(exc)
+    if message == "Unauthorized":
+        message = "Authentification requise : en-tête « Authorization: Bearer <jeton> »."
+    reponse = api.create_response(request, {"message": message}, status=401)
+    reponse["WWW-Authenticate"] = 'Bearer realm="api"'
+    return reponse
+
+
+@api.exception_handler(Throttled)
+def trop_de_requetes(request, exc):
+    attente = math.ceil(exc.wait) if exc.wait else 60
+    return api.create_response(
+        request,
+        {"message": f"Trop de requêtes : la limite est atteinte, réessayez dans {attente} seconde(s)."},
+        status=429,
+    )

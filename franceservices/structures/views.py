@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from franceservices.core.limitation import limiter_debit
 from franceservices.core.texte import normaliser
 from franceservices.territoires.models import Commune, ContourDepartement
 from franceservices.territoires.recherche import chercher_communes
@@ -48,6 +49,7 @@ def _resoudre_commune(form, code_choisi: str):
 
 @login_not_required
 @require_GET
+@limiter_debit("recherche", methodes=("GET",))
 def recherche(request):
     form = RechercheForm(request.GET)
     contexte = {
