@@ -67,6 +67,9 @@ class FormulaireMotDePasseOublie(PasswordResetForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
 
+    def clean_email(self):
+        return normaliser_email(self.cleaned_data["email"])
+
     def get_users(self, email):
         """Comptes actifs seulement (un compte désactivé ne peut pas revenir par ce chemin)."""
         return (u for u in super().get_users(normaliser_email(email)) if u.is_active)
