@@ -4,6 +4,8 @@ Chaque action vérifie le droit de celui qui agit (`par`) avec son périmètre, 
 et envoie ses courriels une fois la transaction validée. Les vues ne font qu'appeler ces fonctions.
 """
 
+import secrets
+
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -152,6 +154,8 @@ def inviter(
         partenaire=partenaire,
         lieu_mediation=lieu_mediation,
         invitee_par=par,
+        # Le défaut du modèle (token_urlsafe() : 43 caractères) dépasse max_length=32 (refusé par PostgreSQL).
+        nonce=secrets.token_urlsafe(16),
     )
     invitation.clean()
     if not perimetre.peut_accorder(invitation):
