@@ -180,6 +180,8 @@ def documenter(schema_openapi: dict, racine: str, id_fs: str | None = None) -> d
                     "exemple": _exemple(chemin_relatif, chemin, parametres, id_fs)
                     if methode == "get"
                     else "",
+                    # Route privée : jeton d'API personnel (schéma de sécurité Bearer).
+                    "jeton": bool(op.get("security")),
                     "reponses": reponses,
                 }
             )

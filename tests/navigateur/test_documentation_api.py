@@ -44,6 +44,14 @@ def test_chaque_operation_documentee_avec_un_exemple_qui_repond(page, schema):
         for parametre in op.get("parameters", []):
             tableau = section.get_by_role("table")
             expect(tableau.get_by_role("rowheader", name=parametre["name"], exact=True)).to_be_visible()
+        if op.get("security"):
+            # Route privée : l'exemple porte l'en-tête du jeton ; sans jeton, 401 en JSON.
+            expect(section.locator("pre code")).to_contain_text('-H "Authorization: Bearer <votre jeton>"')
+            expect(section.get_by_text("jeton d'API", exact=True)).to_be_visible()
+            reponse = page.request.get(chemin.replace("{id}", "1"))
+            assert reponse.status == 401, (chemin, reponse.text())
+            assert reponse.json()["message"]
+            continue
         # L'exemple affiché (curl) est le lien « Voir la réponse », et il répond 200 en JSON.
         lien = section.get_by_role("link", name=re.compile("^Voir la réponse à cet exemple"))
         cible = lien.get_attribute("href")
