@@ -14,12 +14,15 @@ profile…). Il ignore les portées ProConnect `given_name` et `usual_name` ; un
 (`usual_name`) est toujours transmis, un attribut standard (`given_name`) seulement avec la portée
 `profile`. Il n'applique pas non plus PKCE (l'extension CodeChallenge d'authlib n'y est pas branchée) :
 `VerificationPkce`, une fine couche WSGI devant lui, l'applique comme le fait ProConnect (RFC 7636, S256).
+Ses pages chargent enfin une feuille de style depuis un CDN : `SansCdn` la retire (les parcours dans le
+navigateur n'acceptent aucune requête hors de 127.0.0.1).
 """
 
 import base64
 import hashlib
 import io
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
@@ -84,6 +87,31 @@ class VerificationPkce:
         return bool(demande.get("code_verifier")) and verificateur == attendu
 
 
+class SansCdn:
+    """Retire des pages HTML du fournisseur de test la feuille de style chargée depuis un CDN."""
+
+    FEUILLE_EXTERNE = re.compile(rb'<link\s+rel="stylesheet"\s+href="https://[^"]*"\s*/?>')
+
+    def __init__(self, appli):
+        self.appli = appli
+
+    def __call__(self, environ, start_response):
+        retenu = {}
+
+        def retenir(statut, entetes, exc_info=None):
+            retenu.update(statut=statut, entetes=entetes)
+            return lambda _: None
+
+        corps = b"".join(self.appli(environ, retenir))
+        entetes = retenu["entetes"]
+        if any(n.lower() == "content-type" and v.startswith("text/html") for n, v in entetes):
+            corps = self.FEUILLE_EXTERNE.sub(b"", corps)
+            entetes = [(n, v) for n, v in entetes if n.lower() != "content-length"]
+            entetes.append(("Content-Length", str(len(corps))))
+        start_response(retenu["statut"], entetes)
+        return [corps]
+
+
 @dataclass
 class Fournisseur:
     url: str
@@ -138,7 +166,7 @@ def chemin_et_requete(url: str) -> str:
 def fixture_fournisseur_oidc():
     """oidc-provider-mock sur 127.0.0.1 (port libre), le temps de la session (un par processus xdist)."""
     pkce = VerificationPkce(appli_fournisseur(require_nonce=True))
-    serveur = werkzeug.serving.make_server("127.0.0.1", 0, pkce, threaded=True)
+    serveur = werkzeug.serving.make_server("127.0.0.1", 0, SansCdn(pkce), threaded=True)
     fil = threading.Thread(target=serveur.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     fil.start()
     try:
