@@ -9,7 +9,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from config.wsgi import application
 
@@ -52,3 +52,78 @@ def test_api(case):
         donnees = reponse.json()
         assert isinstance(donnees.get("message"), str) and donnees["message"], donnees
         assert "Input should" not in donnees["message"], donnees
+
+
+# — API privée (jeton d'API personnel) —
+
+privees = schema.include(path_regex=r"^/api/v1/(moi|equipe|gestion)")
+
+
+@pytest.fixture
+def jeton_national():
+    """Un jeton de l'équipe nationale avec toutes les portées : toutes les données sont visibles."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from franceservices.comptes.models import JetonAPI, Portee, Role
+    from tests.comptes.factories import personne
+
+    _, valeur = JetonAPI.generer(
+        utilisateur=personne(Role.EQUIPE_NATIONALE),
+        nom="schemathesis",
+        portees=list(Portee),
+        expire_le=timezone.now() + timedelta(days=1),
+    )
+    return valeur
+
+
+def test_api_privee_couverte():
+    chemins = {op.ok().path for op in privees.get_all_operations()}
+    assert chemins == {"/api/v1/moi", "/api/v1/equipe", "/api/v1/equipe/{id}", "/api/v1/gestion/structures"}
+
+
+@privees.parametrize()
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+)
+def test_api_privee_avec_jeton(case, jeton_national):
+    """Avec un jeton valide : jamais d'erreur 500, réponses conformes au schéma, erreurs en JSON."""
+    # Notre en-tête remplace toujours celui que schemathesis retire ou corrompt pour ses cas négatifs :
+    # une telle requête, redevenue valide, est acceptée (d'où le contrôle des données négatives écarté).
+    reponse = case.call_and_validate(
+        headers={"Accept-Encoding": "identity", "Authorization": f"Bearer {jeton_national}"},
+        excluded_checks=[negative_data_rejection],
+    )
+    if reponse.status_code == 401:
+        # Seuls les cas où schemathesis retire ou remplace lui-même l'authentification sont refusés.
+        assert reponse.request.headers.get("Authorization") != f"Bearer {jeton_national}", reponse.text
+    if reponse.status_code >= 400 and reponse.status_code != 405:
+        donnees = reponse.json()
+        assert isinstance(donnees.get("message"), str) and donnees["message"], donnees
+        assert "Input should" not in donnees["message"], donnees
+
+
+@privees.parametrize()
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+)
+def test_api_privee_sans_jeton(case):
+    """Sans jeton (ou avec un jeton quelconque) : 401 en JSON, quels que soient les paramètres."""
+    entetes = {"Accept-Encoding": "identity"}
+    if case.headers and "Authorization" in case.headers:
+        entetes["Authorization"] = "Bearer fs_invente"
+    reponse = case.call(headers=entetes)
+    if case.method.upper() != "GET":  # méthodes inattendues essayées par schemathesis : 405
+        assert reponse.status_code == 405, reponse.text
+    else:
+        assert reponse.status_code == 401, reponse.text
+    assert reponse.json()["message"]
