@@ -14,8 +14,9 @@ profile…). Il ignore les portées ProConnect `given_name` et `usual_name` ; un
 (`usual_name`) est toujours transmis, un attribut standard (`given_name`) seulement avec la portée
 `profile`. Il n'applique pas non plus PKCE (l'extension CodeChallenge d'authlib n'y est pas branchée) :
 `VerificationPkce`, une fine couche WSGI devant lui, l'applique comme le fait ProConnect (RFC 7636, S256).
-Ses pages chargent enfin une feuille de style depuis un CDN : `SansCdn` la retire (les parcours dans le
-navigateur n'acceptent aucune requête hors de 127.0.0.1).
+Ses pages chargent enfin une feuille de style depuis un CDN et n'ont pas d'icône : `SansCdn` retire la
+feuille et répond 204 pour /favicon.ico (les parcours dans le navigateur n'acceptent ni requête hors de
+127.0.0.1, ni erreur dans la console).
 """
 
 import base64
@@ -88,7 +89,7 @@ class VerificationPkce:
 
 
 class SansCdn:
-    """Retire des pages HTML du fournisseur de test la feuille de style chargée depuis un CDN."""
+    """Retire des pages HTML du fournisseur de test la feuille de style chargée depuis un CDN ; pas d'icône."""
 
     FEUILLE_EXTERNE = re.compile(rb'<link\s+rel="stylesheet"\s+href="https://[^"]*"\s*/?>')
 
@@ -96,6 +97,9 @@ class SansCdn:
         self.appli = appli
 
     def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/favicon.ico":
+            start_response("204 No Content", [])
+            return [b""]
         retenu = {}
 
         def retenir(statut, entetes, exc_info=None):
