@@ -67,6 +67,14 @@ class HorairesJour:
             donnees["non_communique"] = True
         return donnees
 
+    def en_texte(self) -> str:
+        """Lecture humaine : « 09:00 – 12:00 / 14:00 – 17:00 », « Fermé », suivie de la note s'il y en a une."""
+        if self.plages:
+            texte = " / ".join(str(p) for p in self.plages)
+        else:
+            texte = "Non communiqués" if self.non_communique else "Fermé"
+        return f"{texte} — précision : {self.note}" if self.note else texte
+
     @classmethod
     def depuis_json(cls, donnees: dict | None) -> HorairesJour:
         donnees = donnees or {}
@@ -88,6 +96,21 @@ def _minutes_fusionnees(intervalles: Iterable[tuple[int, int]]) -> int:
             total += fin - debut
             fin_courante = fin
     return total
+
+
+def chevauchements(plages: Iterable[Plage]) -> list[tuple[Plage, Plage]]:
+    """Paires de plages successives (dans l'ordre) qui se recouvrent ; se toucher (12:00 puis 12:00) n'est pas se recouvrir."""
+    return [(a, b) for a, b in pairwise(sorted(plages)) if b.debut < a.fin]
+
+
+def ecarts_au_label(heures: float, jours: int, heures_minimum: float, jours_minimum: int) -> list[str]:
+    """Ce qui manque pour atteindre le minimum d'ouverture du label (vide si la semaine l'atteint)."""
+    ecarts = []
+    if heures < heures_minimum:
+        ecarts.append(f"{heures:g} h d'ouverture par semaine, pour un minimum de {heures_minimum:g} h")
+    if jours < jours_minimum:
+        ecarts.append(f"{jours} jour(s) d'ouverture par semaine, pour un minimum de {jours_minimum}")
+    return ecarts
 
 
 def nettoyer(texte: str) -> str:
