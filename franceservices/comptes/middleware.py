@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -18,7 +20,9 @@ class DoubleFacteurMiddleware:
             and utilisateur.doit_avoir_double_facteur
             and not self.autorise(request.path)
         ):
-            return redirect(f"{reverse('comptes:double_facteur')}?next={request.get_full_path()}")
+            return redirect(
+                f"{reverse('comptes:double_facteur')}?{urlencode({'next': request.get_full_path()})}"
+            )
         return self.get_response(request)
 
     @staticmethod
