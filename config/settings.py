@@ -268,7 +268,19 @@ if not DEBUG:
 CARTE_TUILES_URL = os.environ.get("CARTE_TUILES_URL", "")
 CARTE_TUILES_ATTRIBUTION = os.environ.get("CARTE_TUILES_ATTRIBUTION", "© IGN Géoplateforme")
 
+from urllib.parse import urlsplit  # noqa: E402
+
 from django.utils.csp import CSP  # noqa: E402
+
+
+def origine(url: str) -> str | None:
+    morceaux = urlsplit(url)
+    return f"{morceaux.scheme}://{morceaux.netloc}" if morceaux.scheme and morceaux.netloc else None
+
+
+# La déconnexion (formulaire POST) redirige vers la fin de session ProConnect : son origine doit être
+# admise par form-action, et elle seule.
+ORIGINE_PROCONNECT = origine(OIDC_OP_LOGOUT_ENDPOINT) if OIDC_RP_CLIENT_ID else None
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -282,7 +294,7 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF, *([ORIGINE_PROCONNECT] if ORIGINE_PROCONNECT else [])],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }

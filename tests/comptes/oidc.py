@@ -188,4 +188,12 @@ def fixture_proconnect(fournisseur_oidc, settings):
     """ProConnect configuré (réglages du test) et pointé sur le fournisseur de la boucle locale."""
     for nom, valeur in fournisseur_oidc.reglages.items():
         setattr(settings, nom, valeur)
+    # Comme config/settings.py quand ProConnect est configuré : la déconnexion peut rejoindre le fournisseur.
+    from config.settings import origine
+
+    origine_fournisseur = origine(settings.OIDC_OP_LOGOUT_ENDPOINT)
+    settings.SECURE_CSP = {
+        **settings.SECURE_CSP,
+        "form-action": [*settings.SECURE_CSP["form-action"], origine_fournisseur],
+    }
     return fournisseur_oidc

@@ -80,11 +80,6 @@ def test_connexion_par_proconnect(page, serveur, proconnect, agent, axe):
     assert agent.last_login is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CSP form-action 'self' : Chromium bloque la redirection du formulaire de déconnexion (POST) "
-    "vers la fin de session ProConnect, une autre origine",
-)
 def test_deconnexion_aussi_chez_proconnect(page, serveur, proconnect, agent):
     proconnect.declarer(SUB, email=ADRESSE)
     se_connecter_par_proconnect(page, proconnect, SUB)
