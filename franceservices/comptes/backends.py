@@ -9,10 +9,12 @@ injoignable, jeton invalide) ne réponde autre chose qu'un retour à la page de 
 import logging
 
 import requests
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
@@ -81,7 +83,12 @@ class ProConnectBackend(OIDCAuthenticationBackend):
     """ProConnect : la personne est retrouvée par son adresse ; jamais créée (pas d'auto-inscription)."""
 
     def authenticate(self, request, **kwargs):
-        if request is None or "code" not in request.GET:
+        if (
+            request is None
+            or "code" not in request.GET
+            or "password" in kwargs
+            or request.path != reverse(settings.OIDC_AUTHENTICATION_CALLBACK_URL)
+        ):
             return None  # pas un retour de ProConnect (connexion par mot de passe, par exemple)
         self.adresse = ""
         try:
