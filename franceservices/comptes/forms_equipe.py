@@ -138,6 +138,7 @@ class FormulaireInvitation(FormulaireDSFR):
                 queryset=Structure.objects.all(),
                 to_field_name="id_fs",
                 required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
                 help_text="Pour un agent ou un responsable : l'identifiant France services (id_fs) de la structure.",
                 error_messages={"invalid_choice": "Aucune France services n'a cet identifiant."},
             )

@@ -476,3 +476,11 @@ def test_admin(monde):
     assert jeton.empreinte in page_jeton and valeur not in page_jeton
     for nom in ("habilitation", "invitation", "jetonapi", "dispositiftotp"):
         assert client.get(reverse(f"admin:comptes_{nom}_changelist")).status_code == 200
+
+
+def test_equipe_nationale_passe_par_le_second_facteur(monde):
+    client = Client()
+    client.force_login(monde["comptes"]["national"])
+    reponse = client.get(reverse("comptes:equipe"))
+    assert reponse.status_code == 302 and reponse["Location"].startswith(reverse("comptes:double_facteur"))
+    assert client_de(monde["comptes"]["national"]).get(reverse("comptes:equipe")).status_code == 200

@@ -409,3 +409,11 @@ def test_compte_desactive_ne_peut_pas_accepter(monde):
     client.post(url, {"mot_de_passe": MOT_DE_PASSE})
     invitation.refresh_from_db()
     assert invitation.acceptee_le is None
+
+
+def test_formulaire_national_leger(monde):
+    """L'équipe nationale saisit l'identifiant de la France services : pas de liste de 2 800 options."""
+    reponse = client_de(monde["national"]).get(reverse("comptes:inviter"))
+    contenu = texte(reponse)
+    assert '<input type="text" name="structure"' in contenu
+    assert contenu.count("<option") < 300
