@@ -38,6 +38,16 @@ def donnees():
 
 
 @pytest.fixture(autouse=True)
+def minute_figee(monkeypatch):
+    """La fenêtre de limitation de débit (une minute) ne change pas pendant un test : sinon un test
+    qui compte ses requêtes échouerait quand il chevauche deux minutes."""
+    from franceservices.core import limitation
+
+    minute = limitation.minute_courante()
+    monkeypatch.setattr(limitation, "minute_courante", lambda: minute)
+
+
+@pytest.fixture(autouse=True)
 def cache_vide():
     """Chaque test part d'un cache vide (compteurs de limitation de débit, caches de pages)."""
     from django.core.cache import cache

@@ -14,10 +14,14 @@ from django.shortcuts import render
 from .audit import adresse_ip
 
 
+def minute_courante() -> int:
+    return int(time.time() // 60)
+
+
 def depasse(request, portee: str) -> bool:
     """Compte la requête ; vrai si la limite de la minute en cours est dépassée."""
     limite = settings.LIMITES_DEBIT[portee]
-    cle = f"debit:{portee}:{adresse_ip(request) or 'inconnue'}:{int(time.time() // 60)}"
+    cle = f"debit:{portee}:{adresse_ip(request) or 'inconnue'}:{minute_courante()}"
     if cache.add(cle, 1, timeout=70):
         return limite < 1
     try:
