@@ -302,6 +302,8 @@ SECURE_CSP = {
 # Données de référence (open data) : lues depuis ce dossier, jamais copiées dans le dépôt.
 REFERENCE_DATA_DIR = Path(os.environ.get("REFERENCE_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 
+# Adresse publique du site, pour les liens envoyés par courriel hors d'une requête (commandes, tâches).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 SITE_NOM = "France services — trouver un lieu"
 
 LOGGING = {

@@ -4,8 +4,6 @@ Chaque action vérifie le droit de celui qui agit (`par`) avec son périmètre, 
 et envoie ses courriels une fois la transaction validée. Les vues ne font qu'appeler ces fonctions.
 """
 
-import secrets
-
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -86,7 +84,7 @@ def lien_invitation(invitation: Invitation, request=None) -> str:
     chemin = reverse("comptes:accepter_invitation", kwargs={"jeton": jeton})
     if request is not None:
         return request.build_absolute_uri(chemin)
-    return getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/") + chemin
+    return settings.SITE_URL.rstrip("/") + chemin
 
 
 def invitation_depuis_jeton(jeton: str) -> Invitation:
@@ -154,8 +152,6 @@ def inviter(
         partenaire=partenaire,
         lieu_mediation=lieu_mediation,
         invitee_par=par,
-        # Le défaut du modèle (token_urlsafe() : 43 caractères) dépasse max_length=32 (refusé par PostgreSQL).
-        nonce=secrets.token_urlsafe(16),
     )
     invitation.clean()
     if not perimetre.peut_accorder(invitation):

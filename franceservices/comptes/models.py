@@ -280,6 +280,10 @@ class Habilitation(AvecPerimetre):
         )
 
 
+def nouveau_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class InvitationQuerySet(models.QuerySet):
     def en_attente(self):
         return self.filter(acceptee_le__isnull=True, annulee_le__isnull=True, expire_le__gt=timezone.now())
@@ -294,7 +298,7 @@ class Invitation(AvecPerimetre):
     )
     creee_le = models.DateTimeField("créée le", auto_now_add=True)
     expire_le = models.DateTimeField("expire le")
-    nonce = models.CharField(max_length=32, default=secrets.token_urlsafe, editable=False)
+    nonce = models.CharField(max_length=64, default=nouveau_nonce, editable=False)
     acceptee_le = models.DateTimeField("acceptée le", null=True, blank=True)
     acceptee_par = models.ForeignKey(
         Utilisateur, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
