@@ -17,7 +17,7 @@ from franceservices.territoires.geo import haversine_km
 from franceservices.territoires.models import Commune, Departement
 
 from .horaires import JOURS, HorairesSemaine
-from .models import Anomalie, Format, Source, Structure, TypeStructure, texte_recherche
+from .models import Anomalie, Format, ModificationStructure, Source, Structure, TypeStructure, texte_recherche
 
 JOURS_SOURCE = JOURS[:6]  # les fichiers publiés ne décrivent pas le dimanche
 
@@ -261,6 +261,46 @@ def anomalies_de(
     return anomalies
 
 
+CHAMPS_HORAIRES = {"horaires", "heures_par_semaine", "jours_ouverts"}
+
+
+def champs_modifies_localement() -> dict[str, set[str]]:
+    """{id_fs: champs de la fiche modifiés par son équipe (gestion des fiches)}.
+
+    Un réimport ne les écrase pas : la fiche tenue par l'équipe est plus à jour que le fichier national
+    (sauf `forcer`). Les modifications d'horaires (`horaires_<jour>`) protègent toute la semaine.
+    """
+    champs: dict[str, set[str]] = {}
+    for id_fs, changements in ModificationStructure.objects.values_list("structure__id_fs", "changements"):
+        for champ in changements:
+            local = champs.setdefault(id_fs, set())
+            if champ.startswith("horaires_") or champ in CHAMPS_HORAIRES:
+                local |= CHAMPS_HORAIRES
+            else:
+                local.add(champ)
+    return champs
+
+
+def garder_les_modifications_locales(valeurs_par_id: dict, anomalies_par_id: dict, bilan: Bilan) -> None:
+    """Retire des valeurs importées les champs modifiés localement, et les anomalies qui les concernent."""
+    for id_fs, champs in champs_modifies_localement().items():
+        valeurs = valeurs_par_id.get(id_fs)
+        if valeurs is None:
+            continue
+        gardes = champs & valeurs.keys()
+        for champ in gardes:
+            del valeurs[champ]
+        if gardes & {"adresse", "code_postal"}:
+            del valeurs["texte_recherche"]  # recalculé par la fiche, depuis l'adresse gardée
+        if gardes:
+            bilan.compteurs["champs gardés (modifiés par l'équipe de la fiche)"] += len(gardes)
+            anomalies_par_id[id_fs] = [
+                (champ, anomalie)
+                for champ, anomalie in anomalies_par_id.get(id_fs, [])
+                if champ not in gardes and not (champ.startswith(("h_", "horaires")) and "horaires" in gardes)
+            ]
+
+
 @transaction.atomic
 def importer_structures(
     chemin: Path, anomalies_csv: Path | None = None, forcer: bool = False
@@ -269,6 +309,7 @@ def importer_structures(
 
     Un lieu déjà connu par une source plus récente (CSV 2024) n'est pas écrasé par une source plus
     ancienne (GeoJSON 2020), sauf `forcer` : ses anomalies dans ce fichier sont tout de même listées.
+    De même, les champs modifiés par l'équipe d'une fiche sont gardés, sauf `forcer`.
     """
     lignes = lire_fichier(chemin)
     bilan = Bilan("France services")
@@ -318,6 +359,8 @@ def importer_structures(
             bilan.compteurs["conservés (source plus récente en base)"] += 1
             continue
         valeurs_par_id[id_fs] = v
+    if not forcer:
+        garder_les_modifications_locales(valeurs_par_id, anomalies_par_id, bilan)
     pks = synchroniser(Structure, "id_fs", valeurs_par_id, bilan)
     Anomalie.objects.filter(structure_id__in=[pks[i] for i in valeurs_par_id]).delete()
     Anomalie.objects.bulk_create(

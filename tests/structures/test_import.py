@@ -430,3 +430,34 @@ def test_json_des_horaires_stockes_relu_a_l_identique():
     for donnees_horaires, heures in Structure.objects.values_list("horaires", "heures_par_semaine")[:500]:
         assert json.loads(json.dumps(donnees_horaires)) == donnees_horaires
         assert HorairesSemaine.depuis_json(donnees_horaires).heures_par_semaine() == heures
+
+
+def test_reimport_garde_les_modifications_de_l_equipe(donnees, tmp_path):
+    """Une fiche corrigée par son équipe n'est pas remise à l'ancienne valeur par un réimport (sauf --forcer)."""
+    from franceservices.comptes.models import Role
+    from franceservices.structures.actions import modifier_structure
+    from tests.comptes.factories import personne
+
+    structure = Structure.objects.get(id_fs="1")
+    responsable = personne(Role.RESPONSABLE, structure=structure)
+    semaine = HorairesSemaine.depuis_json(structure.horaires)
+    nouvelle = HorairesSemaine.depuis_json(
+        {**semaine.vers_json(), "mardi": {"plages": [["09:00", "12:00", False]]}}
+    )
+    modifier_structure(
+        par=responsable,
+        structure=structure,
+        donnees={"telephone": "04 71 00 00 00", "horaires": nouvelle},
+    )
+    chemin = tmp_path / "reimport.csv"
+    chemin.write_bytes(
+        _csv_avec(donnees, [{"id_fs": "1", "telephone": "0102030405", "lib_fs": "Nom national"}])
+    )
+    sortie = importer(chemin)
+    apres = Structure.objects.get(id_fs="1")
+    assert apres.telephone == "04 71 00 00 00"
+    assert apres.horaires == nouvelle.vers_json()
+    assert apres.nom == "Nom national"  # les champs non modifiés localement suivent le fichier
+    assert "champs gardés (modifiés par l'équipe de la fiche)" in sortie
+    importer(chemin, forcer=True)
+    assert Structure.objects.get(id_fs="1").telephone == "0102030405"
