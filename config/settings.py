@@ -182,6 +182,15 @@ TOTP_EMETTEUR = "France services"
 DEMO_DEPARTEMENT = os.environ.get("DEMO_DEPARTEMENT", "16")
 MOT_DE_PASSE_DEMO = "France-services-demo-2026"
 
+# Durées de conservation (jours) appliquées par `manage.py purger_comptes` (tâche quotidienne).
+CONSERVATION_JOURS = {
+    "invitations_non_acceptees": 90,  # adresse d'une personne qui n'a pas rejoint l'outil
+    "tentatives_de_connexion": 30,  # adresses et IP des échecs (django-axes)
+    "connexions_reussies": 365,  # journal des connexions de django-axes
+    "jetons_expires_ou_revoques": 90,
+    "second_facteur_non_confirme": 1,
+}
+
 INVITATION_DUREE_JOURS = int(os.environ.get("INVITATION_DUREE_JOURS", "7"))
 JETON_API_DUREE_MAXIMUM_JOURS = 365
 
