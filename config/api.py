@@ -7,9 +7,9 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.throttling import BaseThrottle
 
 from franceservices.comptes.api import router as compte_router
-from franceservices.comptes.api import router_gestion
 from franceservices.core.limitation import depasse
 from franceservices.structures.api import router as structures_router
+from franceservices.structures.api_gestion import router_gestion
 from franceservices.territoires.api import router as communes_router
 
 

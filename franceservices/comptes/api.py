@@ -8,7 +8,7 @@ sur ces routes (ni cookie, ni CSRF) : seul le jeton compte. Chaque route exige e
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
@@ -157,25 +157,6 @@ class PagePersonnes(Schema):
     resultats: list[PersonneOut]
 
 
-class StructureGestionOut(Schema):
-    id_fs: str = Field(..., description="Identifiant France services (open data)")
-    nom: str = Field(..., description="Nom de la France services")
-    departement: str = Field(..., description="Code du département")
-    commune: str = Field(..., description="Commune")
-    format: str = Field(..., description="Format (fixe, itinérant…)")
-    heures_par_semaine: float = Field(..., description="Heures d'ouverture par semaine")
-    jours_ouverts: int = Field(..., description="Jours d'ouverture par semaine")
-    anomalies: int = Field(..., description="Nombre d'anomalies relevées à l'import")
-    modifie_le: datetime = Field(..., description="Dernière modification de la fiche")
-
-
-class PageStructuresGestion(Schema):
-    total: int = Field(..., description="Nombre total de France services de votre périmètre")
-    limit: int = Field(..., description="Taille de la page")
-    offset: int = Field(..., description="Position du premier résultat")
-    resultats: list[StructureGestionOut]
-
-
 class IdPersonne(Schema):
     id: int = Field(..., ge=1, le=2**63 - 1, description="Identifiant de la personne")
 
@@ -307,48 +288,3 @@ def personne(request, chemin: Path[IdPersonne]):
             details={"api": "equipe/{id}", "jeton": request.auth.pk},
         )
     return personne_out(cible)
-
-
-router_gestion = Router(tags=["gestion (jeton)"], auth=jeton_bearer)
-
-
-@router_gestion.get(
-    "/structures",
-    response={200: PageStructuresGestion, **ERREURS_JETON, **ERREURS_VALIDATION},
-    summary="Les France services de mon périmètre (gestion)",
-)
-def structures_gestion(request, pagination: Query[Pagination]):
-    """Les France services de votre périmètre avec leurs indicateurs de gestion (heures et jours
-    d'ouverture, anomalies, dernière modification) ; paginé par `limit` et `offset`.
-    Portée `structures:lecture`."""
-    from franceservices.structures.models import (
-        Structure,  # comptes ne dépend pas de structures au chargement
-    )
-
-    exiger_portee(request, Portee.STRUCTURES_LECTURE)
-    structures = Structure.objects.visible_par(request.user)
-    total = structures.count()
-    page = (
-        structures.select_related("commune", "departement")
-        .annotate(nombre_anomalies=Count("anomalies"))
-        .order_by("departement__code", "nom", "pk")[pagination.offset : pagination.offset + pagination.limit]
-    )
-    return {
-        "total": total,
-        "limit": pagination.limit,
-        "offset": pagination.offset,
-        "resultats": [
-            {
-                "id_fs": s.id_fs,
-                "nom": s.nom,
-                "departement": s.departement.code,
-                "commune": s.commune.nom if s.commune_id else s.libelle_commune,
-                "format": s.format,
-                "heures_par_semaine": s.heures_par_semaine,
-                "jours_ouverts": s.jours_ouverts,
-                "anomalies": s.nombre_anomalies,
-                "modifie_le": s.modifie_le,
-            }
-            for s in page
-        ],
-    }
