@@ -2,13 +2,15 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 
 from franceservices.comptes.perimetre import perimetre_de
 from franceservices.core.audit import journaliser
 from franceservices.core.models import Evenement
 
 from .horaires import JOURS, HorairesSemaine
-from .models import ModificationStructure, Structure
+from .importation import anomalies_d_horaires, anomalies_de_contact
+from .models import Anomalie, ModificationStructure, Structure
 from .proximite import invalider_index
 
 CHAMPS_COORDONNEES = (
@@ -58,6 +60,7 @@ def modifier_structure(
     if not changements:
         return None
     actuelle.save()
+    actualiser_anomalies(actuelle, set(changements))
     modification = ModificationStructure.objects.create(
         structure=actuelle, auteur=par, changements=changements
     )
@@ -71,3 +74,19 @@ def modifier_structure(
     # Ce processus recharge l'index tout de suite ; les autres dans les 5 s (modifie_le a changé).
     transaction.on_commit(invalider_index)
     return modification
+
+
+def actualiser_anomalies(structure: Structure, champs: set[str]) -> None:
+    """Les anomalies relevées à l'import sur les champs que l'équipe vient de modifier sont recalculées
+    sur les nouvelles valeurs (un téléphone corrigé n'est plus signalé invalide)."""
+    a_effacer, nouvelles = Q(pk__in=[]), []
+    if champs & {"telephone", "email"}:
+        a_effacer |= Q(champ__in=["telephone", "email"])
+        nouvelles += anomalies_de_contact(structure.telephone, structure.email)
+    if any(c.startswith("horaires_") for c in champs) or champs & {"heures_par_semaine", "jours_ouverts"}:
+        a_effacer |= Q(champ__startswith="h_") | Q(champ="horaires")
+        nouvelles += anomalies_d_horaires(
+            HorairesSemaine.depuis_json(structure.horaires), structure.format, notes=False
+        )
+    structure.anomalies.filter(a_effacer).delete()
+    Anomalie.objects.bulk_create([Anomalie(structure=structure, champ=c, anomalie=a) for c, a in nouvelles])

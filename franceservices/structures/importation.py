@@ -207,6 +207,50 @@ def email_valide(texte: str) -> bool:
     return True
 
 
+def anomalies_d_horaires(semaine: HorairesSemaine, format: str, notes: bool = True) -> list[tuple[str, str]]:
+    """Horaires à vérifier et écarts au minimum d'ouverture du label. `notes` : une précision en texte
+    libre est une anomalie à l'import (texte non structurable), pas quand l'équipe l'a saisie."""
+    anomalies = []
+    for jour in JOURS_SOURCE:
+        horaires_jour = semaine.jour(jour)
+        if horaires_jour.note and notes:
+            anomalies.append((f"h_{jour}", f"horaires non structurables : « {horaires_jour.note} »"))
+        elif horaires_jour.corrige:
+            anomalies.append((f"h_{jour}", "horaires mal formés, interprétés (à vérifier)"))
+        elif horaires_jour.non_communique:
+            anomalies.append((f"h_{jour}", "horaires non communiqués"))
+    if format in FORMATS_SOUMIS_AUX_HORAIRES_DU_LABEL:
+        heures, jours = semaine.heures_par_semaine(), semaine.jours_ouverts()
+        if heures < settings.LABEL_HEURES_MINIMUM:
+            anomalies.append(
+                (
+                    "horaires",
+                    f"{heures:g} h d'ouverture par semaine (minimum du label : {settings.LABEL_HEURES_MINIMUM} h)",
+                )
+            )
+        if jours < settings.LABEL_JOURS_MINIMUM:
+            anomalies.append(
+                (
+                    "horaires",
+                    f"ouvert {jours} jour(s) par semaine (minimum du label : {settings.LABEL_JOURS_MINIMUM})",
+                )
+            )
+    return anomalies
+
+
+def anomalies_de_contact(telephone: str, email: str) -> list[tuple[str, str]]:
+    anomalies = []
+    if telephone and not telephone_valide(telephone):
+        anomalies.append(("telephone", f"numéro de téléphone invalide « {telephone} »"))
+    elif not telephone:
+        anomalies.append(("telephone", "numéro de téléphone absent"))
+    if email and not email_valide(email):
+        anomalies.append(("email", f"adresse électronique invalide « {email} »"))
+    elif not email:
+        anomalies.append(("email", "adresse électronique absente"))
+    return anomalies
+
+
 def anomalies_de(
     valeurs: dict, semaine: HorairesSemaine, commune: Commune | None, code_insee: str
 ) -> list[tuple[str, str]]:
@@ -226,38 +270,8 @@ def anomalies_de(
                     f"à {distance:.0f} km du centre de la commune {commune.nom} ({commune.code_insee})",
                 )
             )
-    for jour in JOURS_SOURCE:
-        horaires_jour = semaine.jour(jour)
-        if horaires_jour.note:
-            anomalies.append((f"h_{jour}", f"horaires non structurables : « {horaires_jour.note} »"))
-        elif horaires_jour.corrige:
-            anomalies.append((f"h_{jour}", "horaires mal formés, interprétés (à vérifier)"))
-        elif horaires_jour.non_communique:
-            anomalies.append((f"h_{jour}", "horaires non communiqués"))
-    if valeurs["format"] in FORMATS_SOUMIS_AUX_HORAIRES_DU_LABEL:
-        heures, jours = semaine.heures_par_semaine(), semaine.jours_ouverts()
-        if heures < settings.LABEL_HEURES_MINIMUM:
-            anomalies.append(
-                (
-                    "horaires",
-                    f"{heures:g} h d'ouverture par semaine (minimum du label : {settings.LABEL_HEURES_MINIMUM} h)",
-                )
-            )
-        if jours < settings.LABEL_JOURS_MINIMUM:
-            anomalies.append(
-                (
-                    "horaires",
-                    f"ouvert {jours} jour(s) par semaine (minimum du label : {settings.LABEL_JOURS_MINIMUM})",
-                )
-            )
-    if valeurs["telephone"] and not telephone_valide(valeurs["telephone"]):
-        anomalies.append(("telephone", f"numéro de téléphone invalide « {valeurs['telephone']} »"))
-    elif not valeurs["telephone"]:
-        anomalies.append(("telephone", "numéro de téléphone absent"))
-    if valeurs["email"] and not email_valide(valeurs["email"]):
-        anomalies.append(("email", f"adresse électronique invalide « {valeurs['email']} »"))
-    elif not valeurs["email"]:
-        anomalies.append(("email", "adresse électronique absente"))
+    anomalies += anomalies_d_horaires(semaine, valeurs["format"])
+    anomalies += anomalies_de_contact(valeurs["telephone"], valeurs["email"])
     return anomalies
 
 

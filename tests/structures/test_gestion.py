@@ -540,3 +540,27 @@ def test_fiche_publique_et_index_de_proximite(monde, django_capture_on_commit_ca
     assert "07:15 – 19:45" in contenu
     # L'index de ce processus est reconstruit aussitôt (API « plus proches »).
     assert proximite.index().fiches[s1.pk]["telephone"] == "04 71 55 55 55"
+
+
+@pytest.mark.django_db
+def test_anomalies_recalculees_apres_correction():
+    """Un téléphone corrigé par l'équipe n'est plus signalé invalide ; des horaires sous le minimum le sont."""
+    from franceservices.comptes.models import Role
+    from franceservices.structures.actions import modifier_structure
+    from franceservices.structures.horaires import HorairesSemaine
+    from franceservices.structures.models import Anomalie, Format, Structure
+    from tests.comptes.factories import personne
+
+    structure = Structure.objects.filter(format=Format.FIXE, heures_par_semaine__gte=30).first()
+    Anomalie.objects.create(
+        structure=structure, champ="telephone", anomalie="numéro de téléphone invalide « 12 »"
+    )
+    responsable = personne(Role.RESPONSABLE, structure=structure)
+    courte = HorairesSemaine.depuis_json({"lundi": {"plages": [["09:00", "12:00", False]]}})
+    modifier_structure(
+        par=responsable, structure=structure, donnees={"telephone": "04 71 00 00 00", "horaires": courte}
+    )
+    anomalies = set(structure.anomalies.values_list("champ", "anomalie"))
+    assert not {a for a in anomalies if a[0] == "telephone"}
+    assert ("horaires", "3 h d'ouverture par semaine (minimum du label : 24.0 h)") in anomalies
+    assert ("horaires", "ouvert 1 jour(s) par semaine (minimum du label : 5)") in anomalies
