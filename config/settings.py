@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "franceservices.partenaires",
     "franceservices.structures",
     "franceservices.mediation",
+    "franceservices.activite",
+    "franceservices.statistiques",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +192,11 @@ CONSERVATION_JOURS = {
     "jetons_expires_ou_revoques": 90,
     "second_facteur_non_confirme": 1,
 }
+
+# Activité : délai pendant lequel l'agent corrige lui-même une demande (ensuite : le responsable).
+ACTIVITE_DELAI_CORRECTION_MINUTES = int(os.environ.get("ACTIVITE_DELAI_CORRECTION_MINUTES", str(24 * 60)))
+# Données ouvertes : les cases de moins de N demandes sont masquées (personne ne doit être isolable).
+SEUIL_SECRET_STATISTIQUE = int(os.environ.get("SEUIL_SECRET_STATISTIQUE", "10"))
 
 INVITATION_DUREE_JOURS = int(os.environ.get("INVITATION_DUREE_JOURS", "7"))
 JETON_API_DUREE_MAXIMUM_JOURS = 365

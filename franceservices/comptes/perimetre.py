@@ -81,6 +81,25 @@ class Perimetre:
             conditions.append(Q(departement_id__in=self.departements))
         return reduce(or_, conditions) if conditions else RIEN
 
+    def filtre_demandes(self) -> Q:
+        """Demandes (activité) : celles de mes France services, de mes départements, ou de mon partenaire
+        dans mes départements (référent). Les conseillers numériques n'en voient aucune."""
+        if self.national:
+            return Q()
+        conditions = []
+        if self.structures:
+            conditions.append(Q(structure_id__in=self.structures))
+        territoire = self.departements_animateur | self.departements_prefecture
+        if territoire:
+            conditions.append(Q(structure__departement_id__in=territoire))
+        for partenaire_id, departement_id in self.partenaires:
+            conditions.append(Q(partenaire_id=partenaire_id, structure__departement_id=departement_id))
+        return reduce(or_, conditions) if conditions else RIEN
+
+    def peut_saisir_demande(self, structure_id: int) -> bool:
+        """Enregistrer l'activité d'une France services : ses agents et responsables."""
+        return structure_id in self.structures
+
     def filtre_habilitations(self) -> Q | None:
         """Habilitations (actives ou passées) dont la personne peut voir le titulaire."""
         if self.national:

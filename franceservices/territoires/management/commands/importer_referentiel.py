@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from franceservices.activite.importation import importer_demarches
 from franceservices.partenaires.importation import importer_partenaires
 from franceservices.structures.importation import importer_structures
 from franceservices.structures.models import Structure
@@ -48,6 +49,7 @@ class Command(BaseCommand):
                 importation.importer_communes,
                 importation.importer_jours_feries,
                 importer_partenaires,
+                importer_demarches,
             ):
                 self.stdout.write(etape(dossier).resume())
             bilan, liste = importer_structures(dossier / FICHIER_STRUCTURES, anomalies)
