@@ -43,13 +43,17 @@ def demande(structure, agent=None, **champs) -> Demande:
     return Demande(**valeurs)
 
 
-def demande_au_hasard(aleas: random.Random, structures, agent=None, debut=datetime(2026, 1, 1, tzinfo=PARIS), jours=365):
+def demande_au_hasard(
+    aleas: random.Random, structures, agent=None, debut=datetime(2026, 1, 1, tzinfo=PARIS), jours=365
+):
     """Une demande aux valeurs tirées au hasard (tests de propriétés : agrégats = lignes brutes)."""
     partenaires = list(Partenaire.objects.all())
     demarches = list(Demarche.objects.all()[:20])
     communes = list(Commune.objects.filter(departement__code="16")[:30])
     partenaire = aleas.choice([*partenaires, None])
-    demarche = aleas.choice([d for d in demarches if partenaire and d.partenaire_id == partenaire.pk] or [None])
+    demarche = aleas.choice(
+        [d for d in demarches if partenaire and d.partenaire_id == partenaire.pk] or [None]
+    )
     return Demande(
         cle_client=uuid.uuid4(),
         structure=aleas.choice(structures),
