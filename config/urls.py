@@ -24,4 +24,6 @@ urlpatterns = [
     path("", include("franceservices.core.urls")),
     path("", include("franceservices.ui.urls")),
     path("", include("franceservices.structures.urls")),
+    path("activite/", include("franceservices.activite.urls")),
+    path("", include("franceservices.statistiques.urls")),
 ]

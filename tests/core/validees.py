@@ -26,11 +26,31 @@ from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.test import Client
 
+from franceservices.activite.models import (
+    Agregat,
+    AgregatDepartement,
+    Demande,
+    Favori,
+    ModificationDemande,
+)
 from franceservices.comptes.middleware import CLE_SESSION
 from franceservices.comptes.models import Habilitation, Utilisateur
 from franceservices.core.models import EvenementAudit
 
-SUIVIS = [EvenementAudit, Habilitation, Utilisateur, AccessAttempt, AccessLog, AccessFailureLog]
+# Ordre d'effacement : les modèles qui en référencent d'autres d'abord.
+SUIVIS = [
+    ModificationDemande,
+    Favori,
+    Agregat,
+    AgregatDepartement,
+    Demande,
+    EvenementAudit,
+    Habilitation,
+    Utilisateur,
+    AccessAttempt,
+    AccessLog,
+    AccessFailureLog,
+]
 
 
 def _dernier(modele) -> int:
@@ -60,8 +80,9 @@ def donnees_validees():
             connection.transaction_mode = mode
         _effacer_journal(avant[EvenementAudit])
         Session.objects.exclude(session_key__in=sessions).delete()
-        for modele in (AccessAttempt, AccessLog, AccessFailureLog, Habilitation, Utilisateur):
-            modele.objects.filter(pk__gt=avant[modele]).delete()
+        for modele in SUIVIS:
+            if modele is not EvenementAudit:
+                modele.objects.filter(pk__gt=avant[modele]).delete()
 
 
 def session_connectee(utilisateur) -> dict:
