@@ -8,6 +8,7 @@ from ninja.throttling import BaseThrottle
 
 from franceservices.comptes.api import router as compte_router
 from franceservices.core.limitation import depasse
+from franceservices.statistiques.api import router as activite_router
 from franceservices.structures.api import router as structures_router
 from franceservices.structures.api_gestion import router_gestion
 from franceservices.territoires.api import router as communes_router
@@ -42,6 +43,7 @@ api.add_router("/structures", structures_router)
 # API privée, par jeton d'API personnel (Bearer) : voir franceservices/comptes/api.py.
 api.add_router("", compte_router)
 api.add_router("/gestion", router_gestion)
+api.add_router("/activite", activite_router)
 
 
 EXEMPLE_DATE_HEURE = "2026-03-02T10:00"

@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "statistiques"
 
-urlpatterns = []
+urlpatterns = [
+    path("statistiques/", views.tableau_de_bord_vue, name="tableau_de_bord"),
+    path("donnees-ouvertes/activite/", views.donnees_ouvertes, name="donnees_ouvertes"),
+    path(
+        "donnees-ouvertes/activite/activite-mensuelle.csv",
+        views.donnees_ouvertes_csv,
+        name="donnees_ouvertes_csv",
+    ),
+]
