@@ -156,6 +156,16 @@ class Perimetre:
         return False
 
     @property
+    def saisit_des_demandes(self) -> bool:
+        """Agents et responsables : saisie de l'activité de leurs France services."""
+        return bool(self.structures)
+
+    @property
+    def voit_statistiques(self) -> bool:
+        """Tableaux de bord : tout le monde sauf les conseillers numériques (et les comptes sans habilitation)."""
+        return self.national or bool(self.structures or self.departements)
+
+    @property
     def voit_journal_audit(self) -> bool:
         return self.national
 
