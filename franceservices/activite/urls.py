@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "activite"
 
-urlpatterns = []
+urlpatterns = [
+    path("saisie/", views.saisie, name="saisie"),
+    path("favoris/", views.favori, name="favori"),
+    path("demandes/", views.demandes, name="demandes"),
+    path("demandes/<int:pk>/", views.demande, name="demande"),
+    path("demandes/<int:pk>/corriger/", views.corriger, name="corriger"),
+    path("demandes/<int:pk>/annuler/", views.annuler, name="annuler"),
+]
