@@ -3,12 +3,13 @@
 from django.conf import settings
 from ninja import Field, Query, Router, Schema
 
-from franceservices.core.api import ERREURS_VALIDATION
+from franceservices.core.api import ERREURS_VALIDATION, Erreur
 
 from . import ouvertes
 
 router = Router(tags=["activité (données ouvertes)"])
 TAILLE_PAGE = 100
+SANS_NUL = r"^[^\x00]*$"  # le caractère nul est refusé (400) avant la vue : hors schéma
 MOTIF_MOIS = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"
 
 
@@ -39,8 +40,12 @@ class PageActivite(Schema):
 
 class FiltresActivite(Schema):
     mois: str | None = Field(None, pattern=MOTIF_MOIS, description="Mois au format AAAA-MM (ex. 2026-10)")
-    departement: str | None = Field(None, max_length=3, description="Code du département (ex. 16, 2A, 974)")
-    structure: str | None = Field(None, max_length=20, description="Identifiant France services (id_fs)")
+    departement: str | None = Field(
+        None, max_length=3, pattern=SANS_NUL, description="Code du département (ex. 16, 2A, 974)"
+    )
+    structure: str | None = Field(
+        None, max_length=20, pattern=SANS_NUL, description="Identifiant France services (id_fs)"
+    )
     synthetiques: bool = Field(
         False, description="Inclure les demandes synthétiques (démonstration) ; exclues par défaut"
     )
@@ -49,7 +54,7 @@ class FiltresActivite(Schema):
 
 @router.get(
     "/mensuelle",
-    response={200: PageActivite, **ERREURS_VALIDATION},
+    response={200: PageActivite, 400: Erreur, **ERREURS_VALIDATION},
     summary="Demandes par mois, France services et partenaire (secret statistique appliqué)",
     description=(
         "Agrégats mensuels des demandes traitées par chaque France services, par partenaire, hors demandes "
