@@ -316,6 +316,7 @@ class BaseDemandesFormSet(forms.BaseFormSet):
             prefix=self.add_prefix("__prefix__"),
             empty_permitted=True,
             use_required_attribute=False,
+            initial={k: v for k, v in nouvelle_ligne().items() if k != "cle_client"},
             renderer=self.renderer,
             catalogue=self.catalogue,
         )
