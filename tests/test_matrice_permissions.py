@@ -307,3 +307,132 @@ def test_api_sans_portee_ni_jeton(monde):
     assert client.get("/api/v1/equipe", headers={"Authorization": f"Bearer {valeur}"}).status_code == 403
     assert client.get("/api/v1/equipe").status_code == 401
     assert client.get("/api/v1/equipe", headers={"Authorization": "Bearer fs_faux"}).status_code == 401
+
+
+# — Activité : demandes (fiche, correction, annulation) et tableaux de bord —
+
+
+@pytest.fixture
+def activite(monde):
+    from franceservices.activite.actions import enregistrer
+    from tests.activite.fabriques import demande
+
+    agent = monde["comptes"]["agent"]
+    chez_soi, voisine, ailleurs = enregistrer(
+        [
+            demande(monde["structure"], agent),
+            demande(monde["structure_voisine"], monde["collegue"]),
+            demande(monde["structure_ailleurs"], monde["etranger"]),
+        ]
+    ).creees
+    return {"chez_soi": chez_soi, "voisine": voisine, "ailleurs": ailleurs}
+
+
+VOIT_LA_DEMANDE = {
+    # rôle → demandes visibles (les demandes sont à la Caf ; le référent Caf du Cantal voit celles du Cantal)
+    "agent": {"chez_soi"},
+    "responsable": {"chez_soi"},
+    "animateur": {"chez_soi", "voisine"},
+    "prefecture": {"chez_soi", "voisine"},
+    "national": {"chez_soi", "voisine", "ailleurs"},
+    "referent": {"chez_soi", "voisine"},
+    "conseiller": set(),
+    "sans_habilitation": set(),
+}
+CORRIGE = {"agent", "responsable", "national"}  # l'auteur dans le délai, le responsable, l'équipe nationale
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_fiche_demande_par_identifiant(monde, activite, role):
+    client = client_de(monde["comptes"][role])
+    for nom, d in activite.items():
+        attendu = 200 if nom in VOIT_LA_DEMANDE[role] else 404
+        assert client.get(reverse("activite:demande", args=[d.pk])).status_code == attendu, nom
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_liste_des_demandes(monde, activite, role):
+    reponse = client_de(monde["comptes"][role]).get(reverse("activite:demandes"))
+    visibles = {d.pk for d in reponse.context["page"].object_list} if reponse.status_code == 200 else set()
+    assert visibles == {activite[nom].pk for nom in VOIT_LA_DEMANDE[role]}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_annuler_une_demande(monde, activite, role):
+    client = client_de(monde["comptes"][role])
+    for nom, d in activite.items():
+        reponse = client.post(reverse("activite:annuler", args=[d.pk]), {"motif": "matrice"})
+        d.refresh_from_db()
+        if nom == "chez_soi" and role in CORRIGE or nom != "chez_soi" and role == "national":
+            assert d.annulee_le is not None, (nom, reponse.status_code)
+        else:
+            assert d.annulee_le is None, nom
+            assert reponse.status_code == (403 if nom in VOIT_LA_DEMANDE[role] else 404), nom
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_saisie(monde, role):
+    reponse = client_de(monde["comptes"][role]).get(reverse("activite:saisie"))
+    assert reponse.status_code == (200 if role in {"agent", "responsable"} else 403)
+
+
+def portees(monde):
+    cantal = monde["structure"].departement
+    return {
+        "structure": {"niveau": "structure", "id": monde["structure"].pk},
+        "structure_voisine": {"niveau": "structure", "id": monde["structure_voisine"].pk},
+        "structure_ailleurs": {"niveau": "structure", "id": monde["structure_ailleurs"].pk},
+        "departement": {"niveau": "departement", "id": cantal.pk},
+        "departement_ailleurs": {"niveau": "departement", "id": monde["structure_ailleurs"].departement_id},
+        "region": {"niveau": "region", "id": cantal.region_id},
+        "national": {"niveau": "national"},
+    }
+
+
+VOIT_LA_PORTEE = {
+    "agent": {"structure"},
+    "responsable": {"structure"},
+    "animateur": {"structure", "structure_voisine", "departement"},
+    "prefecture": {"structure", "structure_voisine", "departement"},
+    "national": {
+        "structure",
+        "structure_voisine",
+        "structure_ailleurs",
+        "departement",
+        "departement_ailleurs",
+        "region",
+        "national",
+    },  # fmt: skip
+    "referent": set(),  # seulement avec son partenaire (ci-dessous)
+    "conseiller": set(),
+    "sans_habilitation": set(),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_tableaux_de_bord_et_exports(monde, activite, role):
+    client = client_de(monde["comptes"][role])
+    for nom, parametres in portees(monde).items():
+        attendu = 200 if nom in VOIT_LA_PORTEE[role] else 404
+        page = client.get(reverse("statistiques:tableau_de_bord"), parametres)
+        assert page.status_code == attendu, nom
+        export = client.get(
+            reverse("statistiques:tableau_de_bord"), {**parametres, "export": "csv", "tableau": "partenaire"}
+        )
+        assert export.status_code == attendu, nom
+
+
+def test_referent_ne_voit_que_son_partenaire(monde, activite):
+    client = client_de(monde["comptes"]["referent"])
+    cantal = monde["structure"].departement
+    caf = activite["chez_soi"].partenaire
+    autre = Partenaire.objects.exclude(pk=caf.pk).first()
+    url = reverse("statistiques:tableau_de_bord")
+    assert (
+        client.get(url, {"niveau": "departement", "id": cantal.pk, "partenaire": caf.pk}).status_code == 200
+    )
+    assert (
+        client.get(url, {"niveau": "departement", "id": cantal.pk, "partenaire": autre.pk}).status_code == 404
+    )
+    charente = monde["structure_ailleurs"].departement_id
+    assert client.get(url, {"niveau": "departement", "id": charente, "partenaire": caf.pk}).status_code == 404
