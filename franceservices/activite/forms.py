@@ -434,6 +434,11 @@ class CorrectionForm(FormulaireDsfr):
         self.catalogue = catalogue
         self.fields["partenaire"].choices = catalogue.choix_partenaires()
         self.fields["demarche"].choices = catalogue.choix_demarches()
+        self.fields["duree"].error_messages["invalid_choice"] = (
+            "Choisissez une durée proposée (de 5 à 120 minutes)."
+        )
+        for nom in ("canal", "theme", "niveau", "issue", "partenaire", "demarche"):
+            self.fields[nom].error_messages["invalid_choice"] = "Choix inconnu : choisissez dans la liste."
 
     @staticmethod
     def initial_de(demande: Demande) -> dict:
