@@ -375,6 +375,10 @@ class Generateur:
         premieres = choices(self.premieres[0], cum_weights=self.premieres[1], k=v)
         autonomies = choices(self.autonomies[0], cum_weights=self.autonomies[1], k=v)
         communes_dep = self.communes_par_departement.get(lieu.departement_id)
+        issues = choices(self.issues[0], cum_weights=self.issues[1], k=n)
+        niveaux_sur_place = choices(self.niveaux_sur_place[0], cum_weights=self.niveaux_sur_place[1], k=n)
+        niveaux_orientee = choices(self.niveaux_orientee[0], cum_weights=self.niveaux_orientee[1], k=n)
+        durees = choices(self.durees[0], cum_weights=self.durees[1], k=n)
         lignes = []
         hasard = a.random
         for i, taille in enumerate(tailles):
@@ -399,11 +403,9 @@ class Generateur:
             visite = uuid.UUID(int=(self.prefixe_visite << 64) | self.visites)
             for partenaire in choices(partenaires[0], cum_weights=partenaires[1], k=taille):
                 self.compteur += 1
-                issue = choices(self.issues[0], cum_weights=self.issues[1])[0]
-                if issue == Issue.ORIENTEE:
-                    niveau = choices(self.niveaux_orientee[0], cum_weights=self.niveaux_orientee[1])[0]
-                else:
-                    niveau = choices(self.niveaux_sur_place[0], cum_weights=self.niveaux_sur_place[1])[0]
+                j = len(lignes)
+                issue = issues[j]
+                niveau = niveaux_orientee[j] if issue == Issue.ORIENTEE else niveaux_sur_place[j]
                 demarche = None
                 if partenaire is None:
                     k = a.randrange(len(PARTENAIRES_LOCAUX))
@@ -432,7 +434,7 @@ class Generateur:
                         orientee_vers=(autre or "Partenaire (back-office)")
                         if issue == Issue.ORIENTEE
                         else "",
-                        duree=choices(self.durees[0], cum_weights=self.durees[1])[0],
+                        duree=durees[j],
                         tranche_age=tranches[i],
                         sexe=sexes[i],
                         commune_id=commune,
