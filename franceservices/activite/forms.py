@@ -5,12 +5,15 @@ ligne. L'enregistrement passe par `actions.enregistrer` (vues).
 """
 
 import bisect
+import threading
+import time as horloge
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from franceservices.core.texte import normaliser
@@ -50,6 +53,17 @@ class Catalogue:
 
     @classmethod
     def charger(cls) -> "Catalogue":
+        """Le catalogue du processus, relu au plus toutes les DUREE_CACHE_CATALOGUE secondes (et à chaque
+        modification d'une démarche ou d'un partenaire dans ce processus)."""
+        with _verrou_catalogue:
+            valeur, lu_a = _cache_catalogue.get("valeur"), _cache_catalogue.get("lu_a", 0.0)
+            if valeur is None or horloge.monotonic() - lu_a > DUREE_CACHE_CATALOGUE:
+                valeur = cls.lire()
+                _cache_catalogue.update(valeur=valeur, lu_a=horloge.monotonic())
+            return valeur
+
+    @classmethod
+    def lire(cls) -> "Catalogue":
         partenaires = {p.pk: p for p in Partenaire.objects.order_by("nom_court")}
         demarches = {}
         for d in Demarche.objects.filter(actif=True).order_by("partenaire__nom_court", "ordre", "libelle"):
@@ -67,6 +81,21 @@ class Catalogue:
     def choix_partenaires(self) -> list:
         actifs = [(str(p.pk), p.nom_court) for p in self.partenaires.values() if p.actif]
         return [("", "Autre partenaire ou partenaire local"), *actifs]
+
+
+DUREE_CACHE_CATALOGUE = 60.0
+_verrou_catalogue = threading.Lock()
+_cache_catalogue: dict = {}
+
+
+def invalider_catalogue(**_):
+    with _verrou_catalogue:
+        _cache_catalogue.clear()
+
+
+for _modele in (Demarche, Partenaire):
+    post_save.connect(invalider_catalogue, sender=_modele, dispatch_uid=f"catalogue_{_modele.__name__}_save")
+    post_delete.connect(invalider_catalogue, sender=_modele, dispatch_uid=f"catalogue_{_modele.__name__}_del")
 
 
 def _entier(valeur) -> int | None:
