@@ -199,8 +199,9 @@ class VisiteForm(FormulaireDsfr):
                 raise ValidationError(
                     "Date et heure invalides : saisissez par exemple 2026-11-26T14:30."
                 ) from None
-        if timezone.is_naive(instant):
-            instant = timezone.make_aware(instant)
+        if timezone.is_naive(instant):  # heure locale de la France services (outre-mer compris)
+            structure = self.cleaned_data.get("structure")
+            instant = timezone.make_aware(instant, structure.fuseau if structure else None)
         if instant > self.maintenant + AVANCE_TOLEREE:
             raise ValidationError("La date et l'heure sont dans le futur : une visite se saisit après coup.")
         if instant < self.maintenant - ANCIENNETE_MAX:
