@@ -240,9 +240,12 @@ class Lieu:
     def jours_ouverts(self, mois: date) -> tuple[list[date], list[float]]:
         """Jours ouverts du mois (hors fériés) et leurs minutes d'ouverture (cumulées, pour le tirage)."""
         jours, cumul, total = [], [], 0
+        aujourdhui = date.today()
         for n in range(1, calendar.monthrange(mois.year, mois.month)[1] + 1):
             jour = mois.replace(day=n)
             minutes = sum(f - d for d, f in self.plages[jour.weekday()])
+            if jour > aujourdhui:  # jamais de demande dans le futur (mois en cours)
+                break
             if minutes and not est_ferie_pour(self.code_departement, jour):
                 total += minutes
                 jours.append(jour)

@@ -67,6 +67,8 @@ class Command(BaseCommand):
         du = _mois(options["du"]) if options["du"] else _decaler(au, -12)
         if du > au:
             raise CommandError("--du doit précéder --au.")
+        if au > date.today().replace(day=1):
+            raise CommandError("--au ne peut pas être dans le futur (pas de demande synthétique à venir).")
         structures = Structure.objects.all()
         codes = options["departement"]
         if codes:
