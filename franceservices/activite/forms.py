@@ -141,7 +141,7 @@ class VisiteForm(FormulaireDsfr):
     canal = forms.ChoiceField(label="Canal", choices=Canal.choices, required=False)
     date_heure = forms.CharField(
         label="Date et heure de la visite",
-        help_text="Facultatif : maintenant si vide. Format : 2026-11-26T14:30.",
+        help_text="Facultatif : maintenant si vide (heure de la France services).",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )

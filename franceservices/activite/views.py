@@ -68,6 +68,21 @@ def _erreurs(visite, demandes) -> dict[str, list[str]]:
     return erreurs
 
 
+def _resume(visite, demandes, rapides) -> list[dict]:
+    """Récapitulatif des erreurs en haut de page : un lien vers chaque champ en erreur."""
+    resume = []
+    groupes = [("", visite)] + [(f"Demande {i + 1} — ", f) for i, f in enumerate(demandes.forms)]
+    for prefixe, form in groupes:
+        for nom, liste in form.errors.items():
+            if nom == "__all__":
+                continue
+            ancre = form[nom].auto_id + ("_1" if nom == "demarche" and rapides else "")
+            if nom == "demarche" and not rapides:
+                ancre = form["demarche_catalogue"].auto_id
+            resume.append({"ancre": ancre, "texte": f"{prefixe}{form.fields[nom].label} : {' '.join(liste)}"})
+    return resume
+
+
 def _structures_de_saisie(perimetre) -> list[Structure]:
     return list(
         Structure.objects.filter(pk__in=perimetre.structures)
@@ -77,7 +92,7 @@ def _structures_de_saisie(perimetre) -> list[Structure]:
     )
 
 
-def _rapides(user, catalogue: Catalogue) -> tuple[list[dict], set[int]]:
+def _rapides(user, catalogue: Catalogue) -> tuple[list[dict], list[int]]:
     """Démarches favorites puis récentes de l'agent (du catalogue actif), au plus RAPIDES_MAX."""
     favoris = list(
         Favori.objects.filter(agent=user).order_by("cree_le").values_list("demarche_id", flat=True)
@@ -96,7 +111,7 @@ def _rapides(user, catalogue: Catalogue) -> tuple[list[dict], set[int]]:
         rapides.append({"demarche": demarche, "favori": favori})
         if len(rapides) >= RAPIDES_MAX:
             break
-    return rapides, set(favoris)
+    return rapides, favoris
 
 
 def _lignes_envoyees(donnees, total: int) -> list[dict]:
@@ -211,8 +226,8 @@ def saisie(request):
             "une_structure": structures[0] if len(structures) == 1 else None,
             "nombre_erreurs": sum(len(v) for v in erreurs.values()),
             "erreurs_generales": erreurs.get("__all__", []),
+            "resume_erreurs": _resume(visite, demandes, rapides) if erreurs else [],
         },
-        status=400 if erreurs else 200,
     )
 
 
@@ -424,7 +439,6 @@ def corriger(request, pk):
             "limite": demande.cree_le + actions.delai_de_correction(),
             "nombre_erreurs": nombre,
         },
-        status=400 if nombre else 200,
     )
 
 

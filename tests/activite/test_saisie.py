@@ -200,12 +200,16 @@ def test_date_passee_acceptee_et_defauts(client_agent, charente):
 
 def test_erreurs_affichees_et_reliees(client_agent, charente):
     reponse = client_agent.post(URL, donnees(charente[0], [{"partenaire_autre": "Mairie"}]))
-    assert reponse.status_code == 400
+    assert reponse.status_code == 200
     html = reponse.content.decode()
     assert "La visite n'a pas été enregistrée : 1 erreur à corriger" in html
     assert 'id="id_demandes-0-theme_error"' in html
     assert 'aria-describedby="id_demandes-0-theme_error"' in html
     assert 'aria-invalid="true"' in html
+    assert (
+        '<a href="#id_demandes-0-theme">Demande 1 — Thème : Choisissez le thème de la demande.</a>'
+        in unescape(html)
+    )
 
 
 def test_ajouter_une_ligne_sans_script(client_agent, charente):

@@ -115,10 +115,20 @@ def test_trois_demandes_au_clavier(page_agent, agent, axe):
         "Vous pouvez corriger ou annuler cette demande jusqu'au"
     )
     assert auditer(page, axe) == []
+    page.get_by_role("link", name="Corriger la demande").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Corriger la demande du")
+    assert auditer(page, axe) == []
+    page.get_by_label("Durée").select_option("30")
+    page.get_by_label("Motif de la correction").fill("Durée sous-estimée")
+    page.get_by_role("button", name="Enregistrer la correction").click()
+    expect(page.get_by_role("status").filter(has_text="Demande corrigée.")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Durée (minutes) : 15 → 30")
+    assert auditer(page, axe) == []
 
     demandes = list(Demande.objects.filter(agent=agent["utilisateur"]))
     assert len(demandes) == 3 and len({d.visite for d in demandes}) == 1
     assert sorted(d.demarche_id for d in demandes) == sorted([caf.pk, ants.pk, caf.pk])
+    assert sorted(d.duree for d in demandes) == [15, 15, 30]
     assert agregats.reconcilier(demandes[0].jour, demandes[0].jour) == []
 
 
@@ -188,3 +198,30 @@ def test_bandeau_visites_en_attente(page_agent, journal, axe):
     assert auditer(page, axe) == []
     page.evaluate("localStorage.clear()")
     journal.erreurs[:] = [e for e in journal.erreurs if "ERR_INTERNET_DISCONNECTED" not in e]
+
+
+def test_erreurs_de_saisie_affichees_sous_les_champs(page_agent, journal, axe):
+    """Une ligne sans démarche ni thème : le serveur réaffiche la page, erreurs reliées aux champs, focus dessus."""
+    page = page_agent
+    page.goto("/activite/saisie/")
+    page.get_by_label("Partenaire", exact=True).first.select_option(label="Caf")
+    page.get_by_label("Nom de l'autre partenaire").first.fill("Mairie")
+    page.get_by_role("button", name="Enregistrer la visite").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "La visite n'a pas été enregistrée : 1 erreur à corriger"
+    )
+    theme = page.locator("#id_demandes-0-theme")
+    expect(theme).to_have_attribute("aria-invalid", "true")
+    expect(theme).to_be_focused()
+    expect(page.locator("#id_demandes-0-theme_error")).to_have_text("Choisissez le thème de la demande.")
+    lien = page.get_by_role("alert").get_by_role(
+        "link", name="Demande 1 — Thème : Choisissez le thème de la demande."
+    )
+    lien.click()
+    expect(theme).to_be_focused()
+    assert auditer(page, axe) == []
+    theme.select_option("famille_scolarite")
+    page.get_by_role("button", name="Enregistrer la visite").click()
+    expect(page.get_by_role("status").filter(has_text="1 demande enregistrée.")).to_be_visible()
+    # La réponse 400 (JSON) du premier envoi s'affiche en erreur de console : attendu, seulement elle.
+    journal.erreurs[:] = [e for e in journal.erreurs if "status of 400" not in e]
