@@ -712,7 +712,10 @@ def generer(
             bilan.agregats_secondes = time.perf_counter() - fin_copie
         else:
             bilan.demandes = ecrire_par_enregistrer(paquets, lot)
-        lot.lignes = bilan.demandes
-        lot.save(update_fields=["lignes"])
+        if bilan.demandes:
+            lot.lignes = bilan.demandes
+            lot.save(update_fields=["lignes"])
+        else:  # tout existait déjà (même graine, période et lieux)
+            lot.delete()
     bilan.secondes = time.perf_counter() - debut
     return bilan

@@ -113,6 +113,11 @@ class Command(BaseCommand):
                 "Ces demandes synthétiques existent déjà (même graine, période et lieux) : rien n'a été écrit. "
                 "Utilisez --remplacer, --si-vide ou une autre --graine."
             ) from exc
+        if not bilan.demandes:
+            self.stdout.write(
+                "Ces demandes synthétiques existent déjà (même graine, période et lieux) : rien de neuf."
+            )
+            return
         detail = f" (dont agrégats {bilan.agregats_secondes:.1f} s)" if bilan.agregats_secondes else ""
         self.stdout.write(
             self.style.SUCCESS(
