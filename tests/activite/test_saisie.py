@@ -312,3 +312,23 @@ def test_heure_saisie_dans_le_fuseau_de_la_france_services(client):
     assert client.post(URL, post, **JSON).status_code == 201
     d = Demande.objects.get()
     assert d.date_heure == hier and d.jour == hier.date()
+
+
+@pytest.mark.parametrize(
+    "champs",
+    [
+        {"demandes-TOTAL_FORMS": "1000"},
+        {"demandes-TOTAL_FORMS": "abc", "demandes-INITIAL_FORMS": "x"},
+        {"date_heure": "2026-99-99T99:99"},
+        {"structure": "abc"},
+        {"premiere_visite": "peut-être", "sexe": "x", "tranche_age": "0"},
+        {"demandes-0-duree": "abc", "demandes-0-partenaire": "abc", "demandes-0-demarche": "1.5"},
+    ],
+)
+def test_entrees_invalides_jamais_500(client_agent, charente, champs):
+    post = donnees(charente[0], [{"demarche": demarches_de("cnaf")[0].pk}]) | champs
+    reponse = client_agent.post(URL, post, **JSON)
+    assert reponse.status_code == 400
+    assert reponse.json()["erreurs"]
+    assert client_agent.post(URL, post).status_code == 200
+    assert Demande.objects.count() == 0
