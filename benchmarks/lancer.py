@@ -188,3 +188,4 @@ if __name__ == "__main__":
     from perimetre import bench_perimetre
 
     bench_perimetre()
+    subprocess.run([sys.executable, str(RACINE / "benchmarks" / "activite.py")], check=False)  # base PG dédiée
