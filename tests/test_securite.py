@@ -41,6 +41,8 @@ PUBLICS = {
     "comptes:accepter_invitation",
     "oidc_authentication_init",
     "oidc_authentication_callback",
+    "statistiques:donnees_ouvertes",
+    "statistiques:donnees_ouvertes_csv",
 }
 REGLAGES_SECURITE = [
     "DEBUG",
