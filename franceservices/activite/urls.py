@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 app_name = "activite"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("demandes/<int:pk>/", views.demande, name="demande"),
     path("demandes/<int:pk>/corriger/", views.corriger, name="corriger"),
     path("demandes/<int:pk>/annuler/", views.annuler, name="annuler"),
+    path("import/", views_import.importer_historique, name="import"),
 ]

@@ -19,7 +19,9 @@ from franceservices.activite.models import (
     Theme,
     TrancheAge,
 )
+from franceservices.comptes.models import Role
 from franceservices.structures.models import Structure
+from tests.comptes.factories import personne
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +175,46 @@ def test_perimetre_des_structures(id_fs):
     rapport = importer(valide(id_fs), "h.csv", structures_autorisees=set())
     assert len(rapport.rejets) == 3 and "hors de votre périmètre" in rapport.rejets[0].motif
     assert Demande.objects.count() == 0
+
+
+# — Page web /activite/import/ —
+
+
+def _envoi(client, contenu, nom="h.csv", **donnees):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post("/activite/import/", {"fichier": SimpleUploadedFile(nom, contenu), **donnees})
+
+
+@pytest.mark.parametrize(
+    ("role", "attendu"), [(Role.AGENT, 403), (Role.RESPONSABLE, 200), (Role.ANIMATEUR, 403)]
+)
+def test_page_reservee(client, id_fs, role, attendu):
+    structure = Structure.objects.get(id_fs=id_fs)
+    perimetre = {"departement": structure.departement} if role == Role.ANIMATEUR else {"structure": structure}
+    client.force_login(personne(role, **perimetre))
+    assert client.get("/activite/import/").status_code == attendu
+
+
+def test_page_responsable_importe_ses_structures_seulement(client, id_fs):
+    structure = Structure.objects.get(id_fs=id_fs)
+    client.force_login(personne(Role.RESPONSABLE, structure=structure))
+    reponse = _envoi(client, valide(id_fs), verifier="on")
+    assert reponse.status_code == 200 and "Fichier valide" in reponse.content.decode()
+    assert Demande.objects.count() == 0
+    reponse = _envoi(client, valide(id_fs))
+    assert "3 demande(s) importée(s)" in reponse.content.decode()
+    assert LotImport.objects.get().importe_par is not None
+    autre = Structure.objects.filter(departement__code="16").exclude(pk=structure.pk).first()
+    reponse = _envoi(client, valide(autre.id_fs), nom="autre.csv")
+    assert reponse.status_code == 400 and "hors de votre périmètre" in reponse.content.decode()
+    assert Demande.objects.count() == 3
+
+
+def test_page_nationale_fichier_abime(client, id_fs, settings):
+    settings.DOUBLE_FACTEUR_EQUIPE_NATIONALE = False
+    client.force_login(personne(Role.EQUIPE_NATIONALE))
+    reponse = _envoi(client, "date_heure;id_fs\né;1\n".encode("latin-1"))
+    assert reponse.status_code == 400 and "UTF-8" in reponse.content.decode()
+    reponse = client.post("/activite/import/", {})
+    assert reponse.status_code == 400 and "Choisissez un fichier CSV." in reponse.content.decode()
