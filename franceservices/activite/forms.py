@@ -5,6 +5,7 @@ ligne. L'enregistrement passe par `actions.enregistrer` (vues).
 """
 
 import bisect
+import re
 import threading
 import time as horloge
 import uuid
@@ -111,6 +112,10 @@ def resoudre_commune(texte: str) -> tuple[int | None, str]:
     if not texte:
         return None, ""
     index = index_communes()
+    if suggestion := re.search(r"\((\w{5})\)\s*$", texte):  # « Angoulême (16015) » : suggestion choisie
+        entree = index.commune_de_code(suggestion[1].upper())
+        if entree is not None:
+            return entree.pk, ""
     if len(texte) == 5 and texte[:2].isalnum() and texte[2:].isdigit():
         entree = index.commune_de_code(texte.upper())
         if entree is not None:
@@ -152,6 +157,7 @@ class VisiteForm(FormulaireDsfr):
         help_text="Code postal, code INSEE ou nom de la commune.",
         max_length=100,
         required=False,
+        widget=forms.TextInput(attrs={"list": "communes-suggestions", "autocomplete": "off"}),
     )
     premiere_visite = forms.ChoiceField(
         label="Première visite dans une France services", choices=PREMIERE_VISITE, required=False

@@ -332,3 +332,17 @@ def test_entrees_invalides_jamais_500(client_agent, charente, champs):
     assert reponse.json()["erreurs"]
     assert client_agent.post(URL, post).status_code == 200
     assert Demande.objects.count() == 0
+
+
+@pytest.mark.parametrize("texte", ["16015", "16000", "Angoulême", "angouleme", "Angoulême (16015)"])
+def test_commune_resolue_cote_serveur(client_agent, charente, texte):
+    post = donnees(charente[0], [{"demarche": demarches_de("cnaf")[0].pk}], commune=texte)
+    assert client_agent.post(URL, post, **JSON).status_code == 201
+    assert Demande.objects.get().commune.code_insee == "16015"
+
+
+def test_commune_ambigue(client_agent, charente):
+    e = erreurs(
+        client_agent, donnees(charente[0], [{"demarche": demarches_de("cnaf")[0].pk}], commune="Saint")
+    )
+    assert "Plusieurs communes correspondent" in e["commune"][0]

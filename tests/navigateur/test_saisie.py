@@ -225,3 +225,16 @@ def test_erreurs_de_saisie_affichees_sous_les_champs(page_agent, journal, axe):
     expect(page.get_by_role("status").filter(has_text="1 demande enregistrée.")).to_be_visible()
     # La réponse 400 (JSON) du premier envoi s'affiche en erreur de console : attendu, seulement elle.
     journal.erreurs[:] = [e for e in journal.erreurs if "status of 400" not in e]
+
+
+def test_commune_suggeree(page_agent, axe):
+    page = page_agent
+    page.goto("/activite/saisie/")
+    page.get_by_label("Commune de résidence").press_sequentially("Angoul", delay=30)
+    expect(page.locator("#communes-suggestions option").first).to_have_attribute("value", "Angoulême (16015)")
+    page.get_by_label("Commune de résidence").fill("Angoulême (16015)")
+    page.locator("label[for=id_demandes-0-demarche_1]").click()
+    page.get_by_role("button", name="Enregistrer la visite").click()
+    expect(page.get_by_role("status").filter(has_text="1 demande enregistrée.")).to_be_visible()
+    expect(page.get_by_label("Commune de résidence")).to_have_value("")
+    assert auditer(page, axe) == []

@@ -73,7 +73,34 @@
     }
     bandeauTexte.textContent = textes.join(" ");
     bandeau.hidden = textes.length === 0;
-    if (boutonRenvoyer) boutonRenvoyer.hidden = attente === 0;
+    // Commune de résidence : suggestions (liste native du champ) depuis l'API des communes ; « Nom (code INSEE) ».
+  var communes = document.getElementById("communes-suggestions");
+  var champCommune = form.elements.commune;
+  if (communes && champCommune) {
+    var minuteurCommune = null;
+    champCommune.addEventListener("input", function () {
+      var q = champCommune.value.trim();
+      clearTimeout(minuteurCommune);
+      if (q.length < 2 || /\(\w{5}\)$/.test(q)) return;
+      minuteurCommune = setTimeout(function () {
+        fetch(communes.dataset.api + "?limit=8&q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (liste) {
+            if (champCommune.value.trim() !== q) return;
+            communes.textContent = "";
+            liste.forEach(function (c) {
+              var option = document.createElement("option");
+              option.value = c.nom + " (" + c.code_insee + ")";
+              option.label = (c.codes_postaux[0] || "") + " · " + c.departement_nom;
+              communes.appendChild(option);
+            });
+          })
+          .catch(function () { /* sans suggestions, la saisie libre reste possible */ });
+      }, 200);
+    });
+  }
+
+  if (boutonRenvoyer) boutonRenvoyer.hidden = attente === 0;
     if (boutonAbandonner) boutonAbandonner.hidden = refusees.length === 0;
   }
 
