@@ -132,13 +132,17 @@ def _portee_departement(d, partenaire=None) -> Portee:
     return Portee("departement", d.pk, f"{d.nom} ({d.code})")
 
 
-def portees_de(user) -> list[Portee]:
-    """Les portées que la personne peut consulter, la plus large d'abord."""
+def portees_de(user, *, structures_nationales: bool = True) -> list[Portee]:
+    """Les portées que la personne peut consulter, la plus large d'abord.
+
+    Équipe nationale : `structures_nationales=False` omet les quelque 2 700 France services (sélecteur)."""
     perimetre = perimetre_de(user)
     if perimetre.national:
         portees = [Portee("national", None, "France entière")]
         portees += [Portee("region", r.pk, r.nom) for r in Region.objects.order_by("nom")]
         portees += [_portee_departement(d) for d in Departement.objects.order_by("code")]
+        if not structures_nationales:
+            return portees
         structures = Structure.objects.select_related("departement").order_by("departement__code", "nom")
         return portees + [_portee_structure(s) for s in structures]
     portees = []
@@ -166,7 +170,14 @@ def portee_demandee(user, niveau: str | None, id_, partenaire=None) -> Portee:
     """La portée demandée (paramètres d'URL), si elle est dans le périmètre ; sinon 404.
 
     Sans paramètre : la première portée de la personne (sa France services, son département…)."""
-    portees = portees_de(user)
+    if niveau == "structure" and perimetre_de(user).national and not partenaire:
+        # Équipe nationale : toute France services, lue directement (sans lister les 2 700).
+        try:
+            s = Structure.objects.select_related("departement").get(pk=int(id_))
+        except (TypeError, ValueError, Structure.DoesNotExist):
+            raise Http404("France services introuvable.") from None
+        return _portee_structure(s)
+    portees = portees_de(user, structures_nationales=False)
     if not portees:
         raise Http404("Aucun tableau de bord dans votre périmètre.")
     if not niveau:

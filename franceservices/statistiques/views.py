@@ -74,6 +74,8 @@ def _selecteur(portees, actuelle) -> list[dict]:
         "departement": "Départements",
         "structure": "France services",
     }
+    if actuelle not in portees:  # France services vue par l'équipe nationale (absente du sélecteur)
+        portees = [*portees, actuelle]
     resultat = []
     for niveau, titre in groupes.items():
         options = [p for p in portees if p.niveau == niveau]
@@ -92,10 +94,21 @@ def _selecteur(portees, actuelle) -> list[dict]:
     return resultat
 
 
-def _barres(tableau: Tableau) -> list[dict]:
+SOUS_NIVEAU = {"departement": "structure", "region": "departement", "national": "region"}
+
+
+def _barres(tableau: Tableau, portee, suffixe: str) -> list[dict]:
+    """Lignes du tableau avec la largeur de leur barre ; pour la répartition, le lien vers le tableau de bord
+    de chaque France services, département ou région (404 s'il sort du périmètre, comme partout)."""
     maximum = tableau.maximum
+    sous = SOUS_NIVEAU.get(portee.niveau) if tableau.nom == "repartition" and not portee.partenaire else None
+    base = reverse("statistiques:tableau_de_bord")
     return [
-        {"ligne": li, "largeur": round(li.nombre * 100 / maximum, 1) if maximum else 0}
+        {
+            "ligne": li,
+            "largeur": round(li.nombre * 100 / maximum, 1) if maximum else 0,
+            "lien": f"{base}?{urlencode({'niveau': sous, 'id': li.cle})}&{suffixe}" if sous else "",
+        }
         for li in tableau.lignes
     ]
 
@@ -145,12 +158,13 @@ def tableau_de_bord_vue(request):
         return _exporter(request, tdb, format_export, request.GET.get("tableau", ""))
 
     base = reverse("statistiques:tableau_de_bord")
+    suffixe = urlencode({**periode.parametres, **({} if avec_synthetique else {"synthetiques": "non"})})
     tableaux = []
     for tableau in tdb.tableaux.values():
         tableaux.append(
             {
                 "t": tableau,
-                "barres": _barres(tableau),
+                "barres": _barres(tableau, portee, suffixe),
                 "courbe": _courbe(tableau) if tableau.nom == "tendance" else None,
                 "csv": f"{base}?{_parametres(portee, periode, avec_synthetique, export='csv', tableau=tableau.nom)}",
                 "xlsx": f"{base}?{_parametres(portee, periode, avec_synthetique, export='xlsx', tableau=tableau.nom)}",
@@ -164,7 +178,7 @@ def tableau_de_bord_vue(request):
             "titre": "Statistiques d'activité",
             "tdb": tdb,
             "tableaux": tableaux,
-            "groupes": _selecteur(portees_de(request.user), portee),
+            "groupes": _selecteur(portees_de(request.user, structures_nationales=False), portee),
             "prereglages": [
                 {"cle": cle, "libelle": libelle, "choisi": cle == prereglage}
                 for cle, (libelle, _) in PREREGLAGES.items()

@@ -236,3 +236,14 @@ def test_nombre_de_requetes_borne(monde, django_assert_max_num_queries, role, po
     client.get(URL)  # sessions, caches
     with django_assert_max_num_queries(maximum):
         assert client.get(URL, {**portees(monde)[portee], "periode": "12mois"}).status_code == 200
+
+
+def test_equipe_nationale_descend_jusqu_a_une_france_services(monde):
+    client = client_de(monde["comptes"]["national"])
+    html = client.get(URL, {**portees(monde)["cantal"], **OCTOBRE}).content.decode()
+    lien = f"niveau=structure&amp;id={monde['s1'].pk}&amp;du=2026-10&amp;au=2026-10"
+    assert lien in html
+    html = client.get(URL, {**portees(monde)["s1"], **OCTOBRE}).content.decode()
+    assert f'value="structure:{monde["s1"].pk}:" selected' in html
+    assert html.count("<option") < 300  # pas les 2 700 France services dans le sélecteur
+    assert client.get(URL, {"niveau": "structure", "id": "abc"}).status_code == 404
