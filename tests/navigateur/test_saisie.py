@@ -238,3 +238,17 @@ def test_commune_suggeree(page_agent, axe):
     expect(page.get_by_role("status").filter(has_text="1 demande enregistrée.")).to_be_visible()
     expect(page.get_by_label("Commune de résidence")).to_have_value("")
     assert auditer(page, axe) == []
+
+
+def test_double_clic_un_seul_envoi(page_agent, journal):
+    page = page_agent
+    page.goto("/activite/saisie/")
+    cle = page.locator("#id_demandes-0-cle_client").input_value()
+    page.locator("label[for=id_demandes-0-demarche_2]").click()
+    page.get_by_role("button", name="Enregistrer la visite").dblclick()
+    expect(page.get_by_role("status").filter(has_text="1 demande enregistrée.")).to_be_visible()
+    page.wait_for_timeout(500)
+    envois = [r for r in journal.requetes if r.method == "POST" and r.url.endswith("/activite/saisie/")]
+    assert len(envois) == 1
+    expect(page.get_by_role("alert")).to_have_count(0)
+    assert Demande.objects.filter(cle_client=cle).count() == 1
