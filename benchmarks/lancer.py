@@ -188,4 +188,5 @@ if __name__ == "__main__":
     from perimetre import bench_perimetre
 
     bench_perimetre()
-    subprocess.run([sys.executable, str(RACINE / "benchmarks" / "activite.py")], check=False)  # base PG dédiée
+    # Activité à l'échelle du réseau : base PostgreSQL dédiée, processus à part (autres réglages).
+    subprocess.run([sys.executable, str(RACINE / "benchmarks" / "activite.py")], check=False)
