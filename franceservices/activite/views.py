@@ -242,7 +242,7 @@ def _entier_ou(valeur, defaut: int) -> int:
 def favori(request):
     """Ajoute ou retire une démarche des favorites de l'agent (`demarche`, `action` = ajouter | retirer)."""
     if not perimetre_de(request.user).structures:
-        raise PermissionDenied(SANS_SAISIE)
+        return redirect("activite:saisie")  # la page de saisie explique pourquoi elle est réservée
     catalogue = Catalogue.charger()
     demarche = catalogue.demarches.get(_entier_ou(request.POST.get("demarche"), 0))
     if demarche is None:

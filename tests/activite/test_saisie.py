@@ -274,6 +274,9 @@ def test_pas_de_saisie_sans_structure(client, charente, role):
     post = donnees(charente[0], [{"demarche": demarches_de("cnaf")[0].pk}])
     assert client.post(URL, post, **JSON).status_code == 403
     assert Demande.objects.count() == 0
+    reponse = client.post("/activite/favoris/", {"demarche": demarches_de("cnaf")[0].pk, "action": "ajouter"})
+    assert reponse.status_code == 302 and reponse["Location"] == URL
+    assert not Favori.objects.exists()
 
 
 def test_requetes_bornees(client_agent, charente, django_assert_max_num_queries):
