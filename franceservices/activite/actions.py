@@ -117,9 +117,8 @@ def _json(instantane: dict) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in instantane.items()}
 
 
-@transaction.atomic
-def corriger(demande: Demande, changements: dict, auteur, motif: str = "") -> Demande:
-    """Applique `changements` (champ → valeur) ; garde l'avant/après ; agrégats : ancienne contribution retirée."""
+def _verrouiller(demande: Demande, auteur, verbe: str) -> Demande:
+    """La demande relue et verrouillée (écritures concurrentes), si `auteur` peut encore la modifier."""
     demande = (
         Demande.objects.select_for_update(of=("self",))
         .select_related("structure__departement")
@@ -127,8 +126,25 @@ def corriger(demande: Demande, changements: dict, auteur, motif: str = "") -> De
     )
     if not peut_corriger(auteur, demande):
         raise PermissionDenied(
-            "Le délai de correction est passé : seul le responsable de la structure peut corriger."
+            f"Le délai de correction est passé : seul le responsable de la structure peut {verbe}."
         )
+    return demande
+
+
+def _historiser(demande: Demande, auteur, avant: dict, motif: str) -> None:
+    ModificationDemande.objects.create(
+        demande=demande,
+        auteur=auteur,
+        avant=_json(avant),
+        apres=_json(_instantane(demande)),
+        motif=motif[:300],
+    )
+
+
+@transaction.atomic
+def corriger(demande: Demande, changements: dict, auteur, motif: str = "") -> Demande:
+    """Applique `changements` (champ → valeur) ; garde l'avant/après ; agrégats : ancienne contribution retirée."""
+    demande = _verrouiller(demande, auteur, "corriger")
     inconnus = set(changements) - set(CHAMPS_CORRIGEABLES)
     if inconnus:
         raise ValueError(f"Champs non corrigeables : {', '.join(sorted(inconnus))}")
@@ -144,33 +160,17 @@ def corriger(demande: Demande, changements: dict, auteur, motif: str = "") -> De
     demande.save()
     contribution.ajouter(demande, +1)
     appliquer(contribution)
-    ModificationDemande.objects.create(
-        demande=demande, auteur=auteur, avant=_json(avant), apres=_json(apres), motif=motif[:300]
-    )
+    _historiser(demande, auteur, avant, motif)
     return demande
 
 
 @transaction.atomic
 def annuler(demande: Demande, auteur, motif: str = "") -> Demande:
     """Annule une demande saisie par erreur : elle sort des statistiques, l'historique la garde."""
-    demande = (
-        Demande.objects.select_for_update(of=("self",))
-        .select_related("structure__departement")
-        .get(pk=demande.pk)
-    )
-    if not peut_corriger(auteur, demande):
-        raise PermissionDenied(
-            "Le délai de correction est passé : seul le responsable de la structure peut annuler."
-        )
+    demande = _verrouiller(demande, auteur, "annuler")
     avant = _instantane(demande)
     demande.annulee_le = timezone.now()
     demande.save(update_fields=["annulee_le", "modifie_le"])
     appliquer(Contribution.vide().ajouter(demande, -1))
-    ModificationDemande.objects.create(
-        demande=demande,
-        auteur=auteur,
-        avant=_json(avant),
-        apres=_json(_instantane(demande)),
-        motif=motif[:300],
-    )
+    _historiser(demande, auteur, avant, motif)
     return demande

@@ -279,16 +279,27 @@ class Dimension(models.TextChoices):
     COMMUNE = "commune", "Commune de résidence"
 
 
-class Agregat(models.Model):
-    """Nombre de demandes et durée totale par mois × France services × dimension × valeur."""
+class AgregatBase(models.Model):
+    """Nombre de demandes et durée totale par mois × porteur × synthétique × dimension × valeur."""
 
     mois = models.DateField()
-    structure = models.ForeignKey("structures.Structure", on_delete=models.CASCADE, related_name="+")
     synthetique = models.BooleanField(default=False)
     dimension = models.CharField(max_length=16, choices=Dimension.choices)
     valeur = models.CharField(max_length=24, blank=True)
     nombre = models.BigIntegerField(default=0)
     duree = models.BigIntegerField("durée totale (minutes)", default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.mois:%Y-%m} {self.dimension}={self.valeur} : {self.nombre}"
+
+
+class Agregat(AgregatBase):
+    """Agrégats par France services : tableaux d'une structure, données ouvertes."""
+
+    structure = models.ForeignKey("structures.Structure", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         verbose_name = "agrégat par France services"
@@ -299,20 +310,11 @@ class Agregat(models.Model):
         ]
         indexes = [models.Index(fields=["structure", "dimension", "mois"], name="agregat_structure_dim")]
 
-    def __str__(self):
-        return f"{self.mois:%Y-%m} {self.dimension}={self.valeur} : {self.nombre}"
 
+class AgregatDepartement(AgregatBase):
+    """Mêmes agrégats par département (de la France services) : tableaux départementaux, régionaux, nationaux."""
 
-class AgregatDepartement(models.Model):
-    """Mêmes agrégats par département (de la France services) : tableaux régionaux et nationaux."""
-
-    mois = models.DateField()
     departement = models.ForeignKey("territoires.Departement", on_delete=models.CASCADE, related_name="+")
-    synthetique = models.BooleanField(default=False)
-    dimension = models.CharField(max_length=16, choices=Dimension.choices)
-    valeur = models.CharField(max_length=24, blank=True)
-    nombre = models.BigIntegerField(default=0)
-    duree = models.BigIntegerField("durée totale (minutes)", default=0)
 
     class Meta:
         verbose_name = "agrégat par département"
@@ -326,6 +328,3 @@ class AgregatDepartement(models.Model):
             models.Index(fields=["dimension", "mois"], name="agregat_dep_dim_mois"),
             models.Index(fields=["departement", "mois"], name="agregat_dep_departement_mois"),
         ]
-
-    def __str__(self):
-        return f"{self.mois:%Y-%m} {self.dimension}={self.valeur} : {self.nombre}"
