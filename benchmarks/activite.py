@@ -84,7 +84,7 @@ def generer(volume: int, regenerer: bool):
     from franceservices.activite.models import Demande, Origine
     from franceservices.structures.models import Structure
 
-    titre(f"Génération de {volume:,} demandes synthétiques (COPY + agrégats en SQL)".replace(",", " "))
+    titre(f"Génération de {volume} demandes synthétiques (COPY + agrégats en SQL)")
     existantes = Demande.objects.filter(origine=Origine.SYNTHETIQUE, mois__gte=DU, mois__lte=AU).count()
     if existantes == volume and not regenerer:
         ligne(
@@ -100,9 +100,7 @@ def generer(volume: int, regenerer: bool):
     bilan = synthetique.generer(structures, DU, AU, volume=volume, graine=1, copy=True)
     ligne(
         f"{structures.count()} France services réelles, {DU:%Y-%m} → {AU:%Y-%m} : {bilan.demandes} demandes en "
-        f"{bilan.secondes:.0f} s, soit {bilan.debit:,.0f} demandes/s (dont agrégats {bilan.agregats_secondes:.0f} s)".replace(
-            ",", " "
-        )
+        f"{bilan.secondes:.0f} s, soit {bilan.debit:.0f} demandes/s (dont agrégats {bilan.agregats_secondes:.0f} s)"
     )
     with connection.cursor() as c:
         c.execute("VACUUM ANALYZE activite_demande")
@@ -161,11 +159,7 @@ def tableaux(brut_10_mois: bool):
                 lambda portee=portee, periode=periode: tableau_de_bord_depuis_les_demandes(portee, periode)
             )
             egal = "mêmes chiffres" if tableau.chiffres() == reference.chiffres() else "CHIFFRES DIFFÉRENTS"
-            texte += (
-                f" ; lignes brutes {brut / 1000:.1f} s, soit {brut / agg:,.0f}× plus lent ({egal})".replace(
-                    ",", " "
-                )
-            )
+            texte += f" ; lignes brutes {brut / 1000:.1f} s, soit {brut / agg:.0f}× plus lent ({egal})"
         else:
             texte += " ; lignes brutes non mesurées (--brut-10-mois : plusieurs minutes)"
         ligne(texte)
