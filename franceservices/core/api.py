@@ -16,5 +16,6 @@ class ErreurValidation(Erreur):
     erreurs: list[ErreurChamp]
 
 
-# Réponses d'erreur communes : paramètre invalide (422).
-ERREURS_VALIDATION = {422: ErreurValidation}
+# Réponses d'erreur communes : requête refusée avant la vue (400, ex. caractère nul :
+# core.middleware), paramètre invalide (422).
+ERREURS_VALIDATION = {400: Erreur, 422: ErreurValidation}
