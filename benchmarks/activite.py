@@ -251,11 +251,15 @@ def _corps(structure, demarche, nombre=1):
     return urlencode(d)
 
 
-def ecriture(n_agents: int, duree: float, workers: int, threads: int):
+def ecriture(n_agents: int, duree: float, workers: int, threads: int, cadence: float = 0):
+    """`cadence` = 0 : chaque agent renvoie dès la réponse reçue (débit maximal, boucle fermée) ;
+    sinon, arrivées régulières à `cadence` écritures/s au total (latence à charge donnée, boucle ouverte)."""
     from franceservices.activite import agregats
 
+    mode = f"cadence imposée {cadence:.0f} écritures/s" if cadence else "débit maximal"
     titre(
-        f"Débit d'écriture : gunicorn ({workers} workers × {threads} threads), {n_agents} agents, {duree:.0f} s"
+        f"Débit d'écriture : gunicorn ({workers} workers × {threads} threads), {n_agents} agents, "
+        f"{duree:.0f} s, {mode}"
     )
     sessions, demarches = _agents(n_agents)
     port = _port_libre()
@@ -302,9 +306,16 @@ def ecriture(n_agents: int, duree: float, workers: int, threads: int):
             cnx = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             mesures, fautes, n = [], [], 0
             i = 0
+            intervalle = n_agents / cadence if cadence else 0
+            prochain = time.perf_counter() + (k / cadence if cadence else 0)
             while time.perf_counter() < fin[0]:
                 corps = _corps(structure, demarches[(k + i) % len(demarches)])
                 i += 1
+                if intervalle:
+                    attente = prochain - time.perf_counter()
+                    if attente > 0:
+                        time.sleep(attente)
+                    prochain += intervalle
                 debut = time.perf_counter()
                 try:
                     cnx.request("POST", "/activite/saisie/", body=corps, headers=entetes)
@@ -373,6 +384,11 @@ def main():
     parser.add_argument("--duree", type=float, default=20)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--cadences",
+        default="0,100,200",
+        help="Cadences à mesurer (écritures/s, 0 = débit maximal), séparées par des virgules",
+    )
     args = parser.parse_args()
     print(
         f"# Benchmarks activité — {time.strftime('%Y-%m-%d %H:%M')} — {platform.node()}, "
@@ -386,7 +402,8 @@ def main():
         rendu_http()
         reconciliation()
     if not args.sans_ecriture:
-        ecriture(args.agents, args.duree, args.workers, args.threads)
+        for cadence in (float(c) for c in args.cadences.split(",") if c.strip()):
+            ecriture(args.agents, args.duree, args.workers, args.threads, cadence)
 
 
 if __name__ == "__main__":
