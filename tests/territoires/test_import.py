@@ -102,9 +102,8 @@ def test_import_idempotent():
     avant = (Commune.objects.count(), Structure.objects.count(), JourFerie.objects.count())
     sortie = _sortie_import()
     bilans = [ligne for ligne in sortie.splitlines() if "créé(s)" in ligne]
-    assert len(bilans) == 6, (
-        sortie
-    )  # régions, départements, communes, jours fériés, partenaires, France services
+    # régions, départements, communes, jours fériés, partenaires, démarches, France services
+    assert len(bilans) == 7, sortie
     for ligne in bilans:
         assert re.search(r": 0 créé\(s\), 0 mis à jour, \d+ inchangé\(s\), 0 rejeté\(s\)$", ligne), ligne
     assert "Communes : 0 créé(s), 0 mis à jour, 37590 inchangé(s)" in sortie
