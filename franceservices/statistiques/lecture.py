@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Sum, Value, When
 from django.http import Http404
 
@@ -166,10 +167,11 @@ def portees_de(user, *, structures_nationales: bool = True) -> list[Portee]:
     return portees
 
 
-def portee_demandee(user, niveau: str | None, id_, partenaire=None) -> Portee:
+def portee_demandee(user, niveau: str | None, id_, partenaire=None, *, portees=None) -> Portee:
     """La portée demandée (paramètres d'URL), si elle est dans le périmètre ; sinon 404.
 
-    Sans paramètre : la première portée de la personne (sa France services, son département…)."""
+    Sans paramètre : la première portée de la personne (sa France services, son département…).
+    `portees` : celles de `portees_de(user, structures_nationales=False)` si l'appelant les a déjà lues."""
     if niveau == "structure" and perimetre_de(user).national and not partenaire:
         # Équipe nationale : toute France services, lue directement (sans lister les 2 700).
         try:
@@ -177,7 +179,8 @@ def portee_demandee(user, niveau: str | None, id_, partenaire=None) -> Portee:
         except (TypeError, ValueError, Structure.DoesNotExist):
             raise Http404("France services introuvable.") from None
         return _portee_structure(s)
-    portees = portees_de(user, structures_nationales=False)
+    if portees is None:
+        portees = portees_de(user, structures_nationales=False)
     if not portees:
         raise Http404("Aucun tableau de bord dans votre périmètre.")
     if not niveau:
@@ -471,6 +474,9 @@ class Comptes:
     tendance: dict = field(default_factory=lambda: defaultdict(int))  # mois ou jour → n
     tendance_precedente: dict = field(default_factory=lambda: defaultdict(int))
     repartition: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # sous-porteur → [n, prec]
+    # Communes, démarches lues seulement en tête de classement : dimension → (nombre de valeurs renseignées,
+    # sommes de leurs nombres, durées, nombres de la période précédente). Absent : toutes les valeurs sont là.
+    classements: dict = field(default_factory=dict)
 
 
 def _nom_table(modele) -> str:
@@ -683,17 +689,24 @@ def _construire(
     noms = _libelles(Commune, {li.cle for li in premieres}, lambda c: f"{c.nom} ({c.code_insee})")
     for li in premieres:
         li.libelle = noms.get(li.cle, li.libelle)
-    autres = toutes[TOP_COMMUNES:]
-    if autres:
-        premieres.append(
-            Ligne(
-                "autres",
-                f"Autres communes ({len(autres)})",
-                sum(li.nombre for li in autres),
-                sum(li.duree for li in autres),
-                sum(li.precedent for li in autres),
-            )
+    if Dimension.COMMUNE.value in comptes.classements:
+        nb, sn, sd, sp = comptes.classements[Dimension.COMMUNE.value]
+        autres = (
+            nb - len(premieres),
+            sn - sum(li.nombre for li in premieres),
+            sd - sum(li.duree for li in premieres),
+            sp - sum(li.precedent for li in premieres),
         )
+    else:
+        reste = toutes[TOP_COMMUNES:]
+        autres = (
+            len(reste),
+            sum(li.nombre for li in reste),
+            sum(li.duree for li in reste),
+            sum(li.precedent for li in reste),
+        )
+    if autres[0]:
+        premieres.append(Ligne("autres", f"Autres communes ({autres[0]})", *autres[1:]))
     n, d = comptes.courant.get(("commune", ""), (0, 0))
     p = comptes.precedent.get(("commune", ""), (0, 0))[0]
     if n or p:
@@ -797,9 +810,99 @@ def _sous_porteur(portee: Portee) -> tuple[type, str, dict] | None:
     }.get(portee.niveau)
 
 
+CLASSEMENTS = {Dimension.COMMUNE.value: TOP_COMMUNES, Dimension.DEMARCHE.value: TOP_DEMARCHES}
+
+
+def _porteur_sql(portee: Portee) -> tuple[str, dict]:
+    if portee.niveau == "structure":
+        return " AND structure_id = %(porteur)s", {"porteur": portee.id}
+    if portee.niveau == "departement":
+        return " AND departement_id = %(porteur)s", {"porteur": portee.id}
+    if portee.niveau == "region":
+        table = _nom_table(Departement)
+        return f" AND departement_id IN (SELECT id FROM {table} WHERE region_id = %(porteur)s)", {
+            "porteur": portee.id
+        }
+    return "", {}
+
+
+def _lire_dimensions(modele, portee: Portee, periode: Periode, avec_synthetique: bool, comptes: Comptes):
+    """Toutes les dimensions des deux périodes en une requête, regroupées par la base (dimension, valeur).
+
+    Communes et démarches : seulement les valeurs en tête du classement (celles dont (nombre, nombre
+    précédent) atteint celui de la N-ième, ex æquo compris : l'ordre final, qui départage par libellé, est
+    fait en Python) et, pour l'ensemble des valeurs renseignées, leur nombre et leurs sommes
+    (`Comptes.classements`, pour « autres communes »). La France entière renvoie ainsi une centaine de
+    lignes au lieu de ~55 000. Sommes en entiers (`CAST … AS INTEGER` : sur PostgreSQL, la somme d'un
+    bigint passe par numeric, deux fois plus lente) ; chaque ligne d'agrégat tient dans un entier."""
+    porteur, params_porteur = _porteur_sql(portee)
+    garde = "" if avec_synthetique else " AND NOT synthetique"
+    dimensions = [str(d) for d in DIMENSIONS_LUES]
+    (commune, top_communes), (demarche, top_demarches) = CLASSEMENTS.items()
+    n, d = "CAST(nombre AS INTEGER)", "CAST(duree AS INTEGER)"
+    dans = ", ".join(f"%(dim{i})s" for i in range(len(dimensions)))
+    sql = f"""
+        WITH g AS (
+            SELECT dimension, valeur,
+                SUM(CASE WHEN mois >= %(du)s{garde} THEN {n} ELSE 0 END) AS n,
+                SUM(CASE WHEN mois >= %(du)s{garde} THEN {d} ELSE 0 END) AS d,
+                SUM(CASE WHEN mois < %(du)s{garde} THEN {n} ELSE 0 END) AS p,
+                SUM(CASE WHEN mois < %(du)s{garde} THEN {d} ELSE 0 END) AS dp,
+                SUM(CASE WHEN mois >= %(du)s AND synthetique AND dimension = %(total)s THEN {n} ELSE 0 END) AS s
+            FROM {_nom_table(modele)}
+            WHERE mois >= %(debut)s AND mois <= %(au)s AND dimension IN ({dans}){porteur}
+            GROUP BY dimension, valeur
+        ), v AS (
+            SELECT * FROM g WHERE n <> 0 OR p <> 0 OR d <> 0 OR dp <> 0 OR s <> 0
+        ), seuils AS (
+            SELECT %(commune)s AS dimension, t.n, t.p FROM (
+                SELECT n, p FROM v WHERE dimension = %(commune)s AND valeur <> ''
+                ORDER BY n DESC, p DESC LIMIT 1 OFFSET %(rang_communes)s
+            ) t
+            UNION ALL
+            SELECT %(demarche)s, t.n, t.p FROM (
+                SELECT n, p FROM v WHERE dimension = %(demarche)s AND valeur <> ''
+                ORDER BY n DESC, p DESC LIMIT 1 OFFSET %(rang_demarches)s
+            ) t
+        )
+        SELECT 0, v.dimension, v.valeur, v.n, v.d, v.p, v.dp, v.s
+        FROM v LEFT JOIN seuils t ON t.dimension = v.dimension
+        WHERE v.dimension NOT IN (%(commune)s, %(demarche)s) OR v.valeur = '' OR t.n IS NULL
+            OR v.n > t.n OR (v.n = t.n AND v.p >= t.p)
+        UNION ALL
+        SELECT 1, dimension, '', SUM(n), SUM(d), SUM(p), COUNT(*), 0
+        FROM v WHERE dimension IN (%(commune)s, %(demarche)s) AND valeur <> '' GROUP BY dimension
+    """
+    params = {
+        "du": periode.du,
+        "debut": periode.precedente().du,
+        "au": periode.au,
+        "total": Dimension.TOTAL.value,
+        **{f"dim{i}": dim for i, dim in enumerate(dimensions)},
+        "commune": commune,
+        "demarche": demarche,
+        "rang_communes": top_communes - 1,
+        "rang_demarches": top_demarches - 1,
+        **params_porteur,
+    }
+    with connection.cursor() as curseur:
+        curseur.execute(sql, params)
+        for classement, dim, valeur, n, d, p, dp, s in curseur.fetchall():
+            if classement:
+                # Toutes les valeurs renseignées : (combien, Σ nombres, Σ durées, Σ nombres précédents).
+                comptes.classements[dim] = (int(dp), int(n), int(d), int(p))
+                continue
+            if n or d:
+                comptes.courant[(dim, valeur)] = [int(n), int(d)]
+            if p or dp:
+                comptes.precedent[(dim, valeur)] = [int(p), int(dp)]
+            comptes.synthetiques += int(s)
+
+
 def tableau_de_bord(portee: Portee, periode: Periode, *, avec_synthetique: bool = True) -> TableauDeBord:
-    """Le tableau de bord lu dans les agrégats : une requête pour toutes les dimensions (les deux périodes),
-    une pour la tendance, une pour la répartition, puis une par libellé (partenaires, démarches, communes)."""
+    """Le tableau de bord lu dans les agrégats : une requête groupée pour toutes les dimensions (les deux
+    périodes, communes et démarches en tête de classement seulement), une pour la tendance, une pour la
+    répartition, puis une par libellé (partenaires, démarches, communes)."""
     modele, filtre = portee.filtre_agregats()
     precedente = periode.precedente()
     comptes = Comptes()
@@ -814,24 +917,16 @@ def tableau_de_bord(portee: Portee, periode: Periode, *, avec_synthetique: bool 
             .values("c", "synthetique", "n", "d")
             .order_by()
         )
-        lignes = [{**li, "dimension": "total", "valeur": ""} for li in lignes]
+        for li in lignes:
+            if li["synthetique"] and li["c"]:
+                comptes.synthetiques += li["n"]
+            if li["synthetique"] and not avec_synthetique:
+                continue
+            case = (comptes.courant if li["c"] else comptes.precedent)[("total", "")]
+            case[0] += li["n"]
+            case[1] += li["d"]
     else:
-        lignes = (
-            base.filter(dimension__in=DIMENSIONS_LUES)
-            .annotate(c=courant)
-            .values("c", "synthetique", "dimension", "valeur")
-            .annotate(n=Sum("nombre"), d=Sum("duree"))
-            .order_by()
-        )
-    for li in lignes:
-        if li["synthetique"] and li["c"] and li["dimension"] == "total":
-            comptes.synthetiques += li["n"]
-        if li["synthetique"] and not avec_synthetique:
-            continue
-        cible = comptes.courant if li["c"] else comptes.precedent
-        case = cible[(li["dimension"], li["valeur"])]
-        case[0] += li["n"]
-        case[1] += li["d"]
+        _lire_dimensions(modele, portee, periode, avec_synthetique, comptes)
 
     # Tendance.
     tendance = base if avec_synthetique else base.filter(synthetique=False)

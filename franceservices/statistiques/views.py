@@ -34,13 +34,19 @@ FORMATS = ("csv", "xlsx")
 LARGEUR, HAUTEUR, MARGE = 600, 180, 24  # courbe de tendance (unités SVG)
 
 
-def _portee(request):
+def _portee(request, portees):
     choix = request.GET.get("portee", "")
     if choix:
         morceaux = [*choix.split(":"), "", ""][:3]
-        return portee_demandee(request.user, morceaux[0], morceaux[1] or None, morceaux[2] or None)
+        return portee_demandee(
+            request.user, morceaux[0], morceaux[1] or None, morceaux[2] or None, portees=portees
+        )
     return portee_demandee(
-        request.user, request.GET.get("niveau"), request.GET.get("id"), request.GET.get("partenaire")
+        request.user,
+        request.GET.get("niveau"),
+        request.GET.get("id"),
+        request.GET.get("partenaire"),
+        portees=portees,
     )
 
 
@@ -147,7 +153,10 @@ def _parametres(portee, periode, avec_synthetique, **autres) -> str:
 
 
 def tableau_de_bord_vue(request):
-    portee = _portee(request)
+    # Lues une fois (sélecteur et contrôle du périmètre) ; sans les ~2 800 France services pour l'équipe
+    # nationale.
+    portees = portees_de(request.user, structures_nationales=False)
+    portee = _portee(request, portees)
     aujourdhui = timezone.localdate()
     periode, prereglage, erreur = _periode(request, aujourdhui)
     avec_synthetique = request.GET.get("synthetiques") != "non"
@@ -178,7 +187,7 @@ def tableau_de_bord_vue(request):
             "titre": "Statistiques d'activité",
             "tdb": tdb,
             "tableaux": tableaux,
-            "groupes": _selecteur(portees_de(request.user, structures_nationales=False), portee),
+            "groupes": _selecteur(portees, portee),
             "prereglages": [
                 {"cle": cle, "libelle": libelle, "choisi": cle == prereglage}
                 for cle, (libelle, _) in PREREGLAGES.items()

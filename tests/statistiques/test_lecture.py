@@ -210,3 +210,54 @@ def donnees_au_hasard():
     debut = datetime(2025, 5, 1, tzinfo=PARIS)
     actions.enregistrer([demande_au_hasard(aleas, structures, debut=debut, jours=600) for _ in range(300)])
     return structures[0], Partenaire.objects.get(code="cnaf")
+
+
+def test_classements_communes_et_demarches_ex_aequo_et_autres():
+    """Communes et démarches lues en tête de classement seulement (SQL) : ex æquo à la limite, « autres
+    communes », valeurs présentes seulement à la période précédente, synthétiques exclues ou non."""
+    from franceservices.activite.models import Demarche
+    from franceservices.territoires.models import Commune
+
+    structures = list(Structure.objects.filter(departement__code="16").order_by("pk")[:2])
+    communes = list(Commune.objects.filter(departement__code="16").order_by("pk")[:33])
+    demarches = list(Demarche.objects.select_related("partenaire").order_by("pk")[:22])
+    assert len(communes) == 33 and len(demarches) == 22
+    lot = []
+    for i, commune in enumerate(communes[:30]):
+        # 30 communes : les 25 premières à égalité (1 demande en octobre), les autres en septembre seulement,
+        # sauf une synthétique.
+        mois = 10 if i < 25 else 9
+        origine = Origine.SYNTHETIQUE if i == 29 else Origine.SAISIE
+        lot.append(demande(structures[i % 2], date_heure=le(2026, mois, 3), commune=commune, origine=origine))
+    for i, d in enumerate(demarches):
+        # 22 démarches : 3 demandes pour les 2 premières, 1 pour les suivantes (ex æquo à la 15e place).
+        for _ in range(3 if i < 2 else 1):
+            lot.append(
+                demande(structures[0], date_heure=le(2026, 10, 5), partenaire=d.partenaire, demarche=d)
+            )
+    lot.append(demande(structures[1], date_heure=le(2026, 10, 6), commune=communes[30], duree=30))
+    lot.append(demande(structures[1], date_heure=le(2026, 9, 6), commune=communes[30]))
+    lot.append(demande(structures[1], date_heure=le(2026, 9, 7), commune=communes[31]))
+    actions.enregistrer(lot)
+    periode = Periode(date(2026, 10, 1), date(2026, 10, 1))
+    charente = structures[0].departement
+    for portee in (
+        Portee("structure", structures[0].pk),
+        Portee("departement", charente.pk),
+        Portee("region", charente.region_id),
+        Portee("national"),
+    ):
+        for avec in (True, False):
+            agrege = tableau_de_bord(portee, periode, avec_synthetique=avec)
+            assert (
+                agrege.chiffres()
+                == tableau_de_bord_depuis_les_demandes(portee, periode, avec_synthetique=avec).chiffres()
+            )
+    tdb = tableau_de_bord(Portee("national"), periode)
+    lignes = tdb.tableaux["commune"].lignes
+    assert lignes[0].cle == str(communes[30].pk) and (lignes[0].nombre, lignes[0].precedent) == (1, 1)
+    autres = next(li for li in lignes if li.cle == "autres")
+    # 33 - 1 (non utilisée) = 32 communes renseignées, 20 affichées.
+    assert autres.libelle == "Autres communes (12)"
+    assert sum(li.nombre for li in lignes) == tdb.total
+    assert len(tdb.tableaux["demarche"].lignes) == 15
