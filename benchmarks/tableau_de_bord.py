@@ -22,7 +22,7 @@ def main():
     from django.conf import settings
     from django.contrib.auth.signals import user_logged_in
     from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections, connection
+    from django.db import close_old_connections, connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -56,6 +56,7 @@ def main():
     # Comme les tests : la connexion n'est pas refermée à chaque requête (requêtes SQL comptées).
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
+    request_started.disconnect(reset_queries)
     national = Utilisateur.objects.get(email="national@bench.invalid")
     client = Client()
     client.force_login(national)

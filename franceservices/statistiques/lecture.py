@@ -2,7 +2,8 @@
 
 Deux façons de calculer les mêmes chiffres :
 - `tableau_de_bord` lit les agrégats (`Agregat` pour une France services, `AgregatDepartement` pour un
-  département, une région ou la France entière) : quatre à sept requêtes, quel que soit le volume ;
+  département, une région ou la France entière) : cinq à huit requêtes, groupées par la base (une centaine
+  de lignes lues, quel que soit le volume) ;
 - `tableau_de_bord_depuis_les_demandes` relit les lignes brutes (`Demande` non annulées) une à une :
   c'est la référence naïve (tests de propriétés, mesures).
 Les deux passent par `_construire`, qui ne connaît que des comptes {(dimension, valeur): (nombre, durée)}.
@@ -827,7 +828,8 @@ def _porteur_sql(portee: Portee) -> tuple[str, dict]:
 
 
 def _lire_dimensions(modele, portee: Portee, periode: Periode, avec_synthetique: bool, comptes: Comptes):
-    """Toutes les dimensions des deux périodes en une requête, regroupées par la base (dimension, valeur).
+    """Les dimensions des deux périodes (sauf le total, lu à part avec les synthétiques) en une requête,
+    regroupées par la base (dimension, valeur).
 
     Communes et démarches : seulement les valeurs en tête du classement (celles dont (nombre, nombre
     précédent) atteint celui de la N-ième, ex æquo compris : l'ordre final, qui départage par libellé, est
@@ -837,23 +839,21 @@ def _lire_dimensions(modele, portee: Portee, periode: Periode, avec_synthetique:
     bigint passe par numeric, deux fois plus lente) ; chaque ligne d'agrégat tient dans un entier."""
     porteur, params_porteur = _porteur_sql(portee)
     garde = "" if avec_synthetique else " AND NOT synthetique"
-    dimensions = [str(d) for d in DIMENSIONS_LUES]
+    dimensions = [str(d) for d in DIMENSIONS_LUES if d != Dimension.TOTAL]
     (commune, top_communes), (demarche, top_demarches) = CLASSEMENTS.items()
-    n, d = "CAST(nombre AS INTEGER)", "CAST(duree AS INTEGER)"
+    nombre, duree = "CAST(nombre AS INTEGER)", "CAST(duree AS INTEGER)"
     dans = ", ".join(f"%(dim{i})s" for i in range(len(dimensions)))
     sql = f"""
         WITH g AS (
             SELECT dimension, valeur,
-                SUM(CASE WHEN mois >= %(du)s{garde} THEN {n} ELSE 0 END) AS n,
-                SUM(CASE WHEN mois >= %(du)s{garde} THEN {d} ELSE 0 END) AS d,
-                SUM(CASE WHEN mois < %(du)s{garde} THEN {n} ELSE 0 END) AS p,
-                SUM(CASE WHEN mois < %(du)s{garde} THEN {d} ELSE 0 END) AS dp,
-                SUM(CASE WHEN mois >= %(du)s AND synthetique AND dimension = %(total)s THEN {n} ELSE 0 END) AS s
+                SUM(CASE WHEN mois >= %(du)s{garde} THEN {nombre} ELSE 0 END) AS n,
+                SUM(CASE WHEN mois >= %(du)s{garde} THEN {duree} ELSE 0 END) AS d,
+                SUM(CASE WHEN mois < %(du)s{garde} THEN {nombre} ELSE 0 END) AS p
             FROM {_nom_table(modele)}
             WHERE mois >= %(debut)s AND mois <= %(au)s AND dimension IN ({dans}){porteur}
             GROUP BY dimension, valeur
         ), v AS (
-            SELECT * FROM g WHERE n <> 0 OR p <> 0 OR d <> 0 OR dp <> 0 OR s <> 0
+            SELECT * FROM g WHERE n <> 0 OR p <> 0
         ), seuils AS (
             SELECT %(commune)s AS dimension, t.n, t.p FROM (
                 SELECT n, p FROM v WHERE dimension = %(commune)s AND valeur <> ''
@@ -865,19 +865,18 @@ def _lire_dimensions(modele, portee: Portee, periode: Periode, avec_synthetique:
                 ORDER BY n DESC, p DESC LIMIT 1 OFFSET %(rang_demarches)s
             ) t
         )
-        SELECT 0, v.dimension, v.valeur, v.n, v.d, v.p, v.dp, v.s
+        SELECT 0, v.dimension, v.valeur, v.n, v.d, v.p
         FROM v LEFT JOIN seuils t ON t.dimension = v.dimension
         WHERE v.dimension NOT IN (%(commune)s, %(demarche)s) OR v.valeur = '' OR t.n IS NULL
             OR v.n > t.n OR (v.n = t.n AND v.p >= t.p)
         UNION ALL
-        SELECT 1, dimension, '', SUM(n), SUM(d), SUM(p), COUNT(*), 0
+        SELECT COUNT(*), dimension, '', SUM(n), SUM(d), SUM(p)
         FROM v WHERE dimension IN (%(commune)s, %(demarche)s) AND valeur <> '' GROUP BY dimension
     """
     params = {
         "du": periode.du,
         "debut": periode.precedente().du,
         "au": periode.au,
-        "total": Dimension.TOTAL.value,
         **{f"dim{i}": dim for i, dim in enumerate(dimensions)},
         "commune": commune,
         "demarche": demarche,
@@ -887,46 +886,46 @@ def _lire_dimensions(modele, portee: Portee, periode: Periode, avec_synthetique:
     }
     with connection.cursor() as curseur:
         curseur.execute(sql, params)
-        for classement, dim, valeur, n, d, p, dp, s in curseur.fetchall():
-            if classement:
+        for combien, dim, valeur, n, d, p in curseur.fetchall():
+            if combien:
                 # Toutes les valeurs renseignées : (combien, Σ nombres, Σ durées, Σ nombres précédents).
-                comptes.classements[dim] = (int(dp), int(n), int(d), int(p))
+                comptes.classements[dim] = (int(combien), int(n), int(d), int(p))
                 continue
             if n or d:
                 comptes.courant[(dim, valeur)] = [int(n), int(d)]
-            if p or dp:
-                comptes.precedent[(dim, valeur)] = [int(p), int(dp)]
-            comptes.synthetiques += int(s)
+            if p:
+                comptes.precedent[(dim, valeur)] = [int(p), 0]  # durée précédente : total seulement
 
 
 def tableau_de_bord(portee: Portee, periode: Periode, *, avec_synthetique: bool = True) -> TableauDeBord:
-    """Le tableau de bord lu dans les agrégats : une requête groupée pour toutes les dimensions (les deux
-    périodes, communes et démarches en tête de classement seulement), une pour la tendance, une pour la
-    répartition, puis une par libellé (partenaires, démarches, communes)."""
+    """Le tableau de bord lu dans les agrégats : une requête groupée pour les dimensions (les deux périodes,
+    communes et démarches en tête de classement seulement), une pour les totaux, une pour la tendance, une
+    pour la répartition, puis une par libellé (partenaires, démarches, communes)."""
     modele, filtre = portee.filtre_agregats()
     precedente = periode.precedente()
     comptes = Comptes()
     courant = Case(When(mois__gte=periode.du, then=Value(1)), default=Value(0), output_field=IntegerField())
     base = modele.objects.filter(mois__gte=precedente.du, mois__lte=periode.au, **filtre)
+    # Totaux (demandes, durées, synthétiques) : dimension « total », ou pour un référent la seule dimension
+    # partenaire, valeur = son partenaire, présentée comme un total.
     if portee.partenaire:
-        # Référent : la seule dimension partenaire, valeur = son partenaire ; présentée comme un total.
-        lignes = (
-            base.filter(dimension=Dimension.PARTENAIRE, valeur=str(portee.partenaire))
-            .values("synthetique")
-            .annotate(c=courant, n=Sum("nombre"), d=Sum("duree"))
-            .values("c", "synthetique", "n", "d")
-            .order_by()
-        )
-        for li in lignes:
-            if li["synthetique"] and li["c"]:
-                comptes.synthetiques += li["n"]
-            if li["synthetique"] and not avec_synthetique:
-                continue
-            case = (comptes.courant if li["c"] else comptes.precedent)[("total", "")]
-            case[0] += li["n"]
-            case[1] += li["d"]
+        totaux = base.filter(dimension=Dimension.PARTENAIRE, valeur=str(portee.partenaire))
     else:
+        totaux = base.filter(dimension=Dimension.TOTAL)
         _lire_dimensions(modele, portee, periode, avec_synthetique, comptes)
+    for li in (
+        totaux.values("synthetique")
+        .annotate(c=courant, n=Sum("nombre"), d=Sum("duree"))
+        .values("c", "synthetique", "n", "d")
+        .order_by()
+    ):
+        if li["synthetique"] and li["c"]:
+            comptes.synthetiques += li["n"]
+        if li["synthetique"] and not avec_synthetique:
+            continue
+        case = (comptes.courant if li["c"] else comptes.precedent)[(Dimension.TOTAL.value, "")]
+        case[0] += li["n"]
+        case[1] += li["d"]
 
     # Tendance.
     tendance = base if avec_synthetique else base.filter(synthetique=False)
