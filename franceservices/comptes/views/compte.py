@@ -34,6 +34,9 @@ def espace(request):
         "voit_journal_audit": perimetre.voit_journal_audit,
         "gere_des_structures": perimetre.national
         or bool(perimetre.structures_responsable or perimetre.departements_animateur),
+        "saisit_des_demandes": perimetre.saisit_des_demandes,
+        "voit_statistiques": perimetre.voit_statistiques,
+        "importe_l_activite": perimetre.national or bool(perimetre.structures_responsable),
     }
     return render(request, "comptes/espace.html", contexte)
 
