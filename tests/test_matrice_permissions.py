@@ -363,7 +363,7 @@ def test_annuler_une_demande(monde, activite, role):
     for nom, d in activite.items():
         reponse = client.post(reverse("activite:annuler", args=[d.pk]), {"motif": "matrice"})
         d.refresh_from_db()
-        if nom == "chez_soi" and role in CORRIGE or nom != "chez_soi" and role == "national":
+        if (nom == "chez_soi" and role in CORRIGE) or (nom != "chez_soi" and role == "national"):
             assert d.annulee_le is not None, (nom, reponse.status_code)
         else:
             assert d.annulee_le is None, nom
@@ -402,7 +402,7 @@ VOIT_LA_PORTEE = {
         "departement_ailleurs",
         "region",
         "national",
-    },  # fmt: skip
+    },
     "referent": set(),  # seulement avec son partenaire (ci-dessous)
     "conseiller": set(),
     "sans_habilitation": set(),
