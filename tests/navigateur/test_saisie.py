@@ -118,11 +118,20 @@ def test_trois_demandes_au_clavier(page_agent, agent, axe):
     page.get_by_role("link", name="Corriger la demande").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Corriger la demande du")
     assert auditer(page, axe) == []
+
     page.get_by_label("Durée").select_option("30")
     page.get_by_label("Motif de la correction").fill("Durée sous-estimée")
     page.get_by_role("button", name="Enregistrer la correction").click()
     expect(page.get_by_role("status").filter(has_text="Demande corrigée.")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("Durée (minutes) : 15 → 30")
+    assert auditer(page, axe) == []
+
+    # Tableau de bord de la France services (agrégats tenus à l'écriture) : les trois demandes y sont, au clavier.
+    page.goto("/activite/demandes/")
+    _tabuler_jusqu_a(page, "a[href='/statistiques/']")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Statistiques d'activité")
+    expect(page.locator("[data-total]")).to_have_text("3")
     assert auditer(page, axe) == []
 
     demandes = list(Demande.objects.filter(agent=agent["utilisateur"]))
