@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, F, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, IntegerField, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce
+
+from franceservices.structures.models import Structure
 
 from .models import Agregat, AgregatDepartement, Demande, Dimension, Origine
 
@@ -103,16 +105,20 @@ class Contribution:
         return lignes
 
 
-def _upsert(table: str, porteur: str, lignes: list[tuple]):
-    if not lignes:
-        return
-    colonnes = f"mois, {porteur}, synthetique, dimension, valeur, nombre, duree"
-    valeurs = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(lignes))
-    sql = (
-        f"INSERT INTO {table} ({colonnes}) VALUES {valeurs} "
+def _inserer_ou_ajouter(table: str, porteur: str, source: str) -> str:
+    """INSERT des lignes de `source` (VALUES … ou SELECT …) ; une clé existante reçoit nombre et durée en plus."""
+    return (
+        f"INSERT INTO {table} (mois, {porteur}, synthetique, dimension, valeur, nombre, duree) {source} "
         f"ON CONFLICT (mois, {porteur}, synthetique, dimension, valeur) DO UPDATE SET "
         f"nombre = {table}.nombre + excluded.nombre, duree = {table}.duree + excluded.duree"
     )
+
+
+def _upsert(table: str, porteur: str, lignes: list[tuple]):
+    if not lignes:
+        return
+    valeurs = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(lignes))
+    sql = _inserer_ou_ajouter(table, porteur, f"VALUES {valeurs}")
     parametres = [v for ligne in lignes for v in ligne]
     with connection.cursor() as curseur:
         curseur.execute(sql, parametres)
@@ -124,6 +130,58 @@ def appliquer(contribution: Contribution):
     _upsert(
         AgregatDepartement._meta.db_table, "departement_id", contribution.lignes(contribution.departements)
     )
+
+
+def ajouter_en_masse(demandes, signe: int = 1):
+    """Ajoute (signe +1) ou retire (-1) la contribution des demandes non annulées de `demandes` aux agrégats,
+    en SQL (INSERT … SELECT … GROUP BY … ON CONFLICT), avec les expressions de `reconcilier` : le résultat
+    est exactement celui de `Contribution` ligne à ligne (vérifié par `reconcilier`). Pour les gros volumes
+    (génération, reconstruction) : rien ne remonte en Python.
+
+    Une table temporaire reçoit la contribution par France services (une lecture des demandes par
+    dimension) ; celle des départements s'en déduit sans relire les demandes."""
+    signe = int(signe)  # écrit dans le SQL
+    demandes = demandes.filter(annulee_le__isnull=True).order_by()
+    synth = Case(
+        When(origine=Origine.SYNTHETIQUE, then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
+    vrai = "true" if connection.vendor == "postgresql" else "1"
+    temporaire = "contribution_activite"
+    with connection.cursor() as curseur:
+        curseur.execute(f"DROP TABLE IF EXISTS {temporaire}")
+        curseur.execute(
+            f"CREATE TEMPORARY TABLE {temporaire} (mois date, p integer, s boolean, dimension varchar(16), "
+            "valeur varchar(24), n bigint, d bigint)"
+        )
+        for dimension, expression in _expressions().items():
+            requete = (
+                demandes.annotate(v=expression, s=synth)
+                .values("mois", "structure_id", "s", "v")
+                .annotate(n=Count("id"), d=Sum("duree"))
+            )
+            sous_sql, parametres = requete.query.sql_with_params()
+            curseur.execute(
+                f"INSERT INTO {temporaire} SELECT q.mois, q.structure_id, q.s = 1, %s, COALESCE(q.v, ''), "
+                f"q.n, COALESCE(q.d, 0) FROM ({sous_sql}) q",
+                [str(dimension), *parametres],
+            )
+        curseur.execute(
+            _inserer_ou_ajouter(
+                Agregat._meta.db_table,
+                "structure_id",
+                f"SELECT mois, p, s, dimension, valeur, {signe} * n, {signe} * d FROM {temporaire} WHERE {vrai}",
+            )
+        )
+        curseur.execute(
+            _inserer_ou_ajouter(
+                AgregatDepartement._meta.db_table,
+                "departement_id",
+                f"SELECT c.mois, st.departement_id, c.s, c.dimension, c.valeur, {signe} * SUM(c.n), "
+                f"{signe} * SUM(c.d) FROM {temporaire} c JOIN {Structure._meta.db_table} st ON st.id = c.p "
+                f"WHERE {vrai} GROUP BY c.mois, st.departement_id, c.s, c.dimension, c.valeur",
+            )
+        )
+        curseur.execute(f"DROP TABLE {temporaire}")
 
 
 # — Reconstruction et vérification depuis les lignes brutes —
@@ -218,23 +276,9 @@ def reconcilier(du: date, au: date) -> list[Ecart]:
 def reconstruire(du: date, au: date) -> int:
     """Réécrit les agrégats des mois [du, au] depuis les lignes brutes ; renvoie le nombre de lignes écrites."""
     du, au = premier_du_mois(du), premier_du_mois(au)
-    structures, departements = calculer_depuis_les_demandes(du, au)
     Agregat.objects.filter(mois__gte=du, mois__lte=au).delete()
     AgregatDepartement.objects.filter(mois__gte=du, mois__lte=au).delete()
-    Agregat.objects.bulk_create(
-        (
-            Agregat(mois=m, structure_id=s, synthetique=sy, dimension=dim, valeur=v, nombre=n, duree=d)
-            for (m, s, sy, dim, v), (n, d) in structures.items()
-        ),
-        batch_size=5_000,
+    ajouter_en_masse(Demande.objects.filter(mois__gte=du, mois__lte=au))
+    return sum(
+        modele.objects.filter(mois__gte=du, mois__lte=au).count() for modele in (Agregat, AgregatDepartement)
     )
-    AgregatDepartement.objects.bulk_create(
-        (
-            AgregatDepartement(
-                mois=m, departement_id=p, synthetique=sy, dimension=dim, valeur=v, nombre=n, duree=d
-            )
-            for (m, p, sy, dim, v), (n, d) in departements.items()
-        ),
-        batch_size=5_000,
-    )
-    return len(structures) + len(departements)

@@ -17,7 +17,7 @@ hypothèse, signalée comme telle :
   d'ouverture ; 1 à 3 demandes par visite.
 
 Deux écritures : `actions.enregistrer` par paquets (petits volumes, SQLite comme PostgreSQL) ou, sur
-PostgreSQL, `COPY` des lignes brutes puis agrégats calculés en SQL depuis ces lignes (`ajouter_aux_agregats`,
+PostgreSQL, `COPY` des lignes brutes puis agrégats calculés en SQL depuis ces lignes (`agregats.ajouter_en_masse`,
 mêmes expressions que `agregats.reconcilier`).
 """
 
@@ -33,7 +33,6 @@ from datetime import date, datetime, timedelta
 from datetime import time as heure
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, IntegerField, Sum, Value, When
 from django.utils import timezone
 
 from franceservices.partenaires.models import Partenaire
@@ -42,12 +41,9 @@ from franceservices.structures.models import Format, Structure
 from franceservices.territoires.feries import est_ferie_pour
 from franceservices.territoires.models import Commune
 
-from . import actions
-from .agregats import _expressions
+from . import actions, agregats
 from .models import (
     DUREES,
-    Agregat,
-    AgregatDepartement,
     Autonomie,
     Canal,
     Demande,
@@ -603,72 +599,12 @@ def _copier(sql, paquets, lot, maintenant, paquet_copy) -> int:
     return n
 
 
-def _upsert_sql(table: str, porteur: str, select: str, signe: int) -> str:
-    return (
-        f"INSERT INTO {table} (mois, {porteur}, synthetique, dimension, valeur, nombre, duree) {select} "
-        f"ON CONFLICT (mois, {porteur}, synthetique, dimension, valeur) DO UPDATE SET "
-        f"nombre = {table}.nombre + excluded.nombre, duree = {table}.duree + excluded.duree"
-    ).replace("SIGNE", str(signe))
-
-
-def ajouter_aux_agregats(demandes, signe: int = 1):
-    """Ajoute (signe +1) ou retire (-1) la contribution des demandes non annulées de `demandes` aux agrégats,
-    en SQL (INSERT … SELECT … GROUP BY … ON CONFLICT), avec les expressions de `agregats.reconcilier` :
-    le résultat est exactement celui de `Contribution` ligne à ligne (vérifié par `reconcilier`).
-
-    Une table temporaire reçoit la contribution par France services (une lecture des demandes par
-    dimension) ; celle des départements s'en déduit sans relire les demandes."""
-    demandes = demandes.filter(annulee_le__isnull=True).order_by()
-    synth = Case(
-        When(origine=Origine.SYNTHETIQUE, then=Value(1)), default=Value(0), output_field=IntegerField()
-    )
-    vrai = "true" if connection.vendor == "postgresql" else "1"
-    temporaire = "contribution_activite"
-    with connection.cursor() as curseur:
-        curseur.execute(f"DROP TABLE IF EXISTS {temporaire}")
-        curseur.execute(
-            f"CREATE TEMPORARY TABLE {temporaire} (mois date, p integer, s boolean, dimension varchar(16), "
-            "valeur varchar(24), n bigint, d bigint)"
-        )
-        for dimension, expression in _expressions().items():
-            requete = (
-                demandes.annotate(v=expression, s=synth)
-                .values("mois", "structure_id", "s", "v")
-                .annotate(n=Count("id"), d=Sum("duree"))
-            )
-            sous_sql, parametres = requete.query.sql_with_params()
-            curseur.execute(
-                f"INSERT INTO {temporaire} SELECT q.mois, q.structure_id, q.s = 1, %s, COALESCE(q.v, ''), "
-                f"q.n, COALESCE(q.d, 0) FROM ({sous_sql}) q",
-                [str(dimension), *parametres],
-            )
-        curseur.execute(
-            _upsert_sql(
-                Agregat._meta.db_table,
-                "structure_id",
-                f"SELECT mois, p, s, dimension, valeur, SIGNE * n, SIGNE * d FROM {temporaire} WHERE {vrai}",
-                signe,
-            )
-        )
-        curseur.execute(
-            _upsert_sql(
-                AgregatDepartement._meta.db_table,
-                "departement_id",
-                f"SELECT c.mois, st.departement_id, c.s, c.dimension, c.valeur, SIGNE * SUM(c.n), SIGNE * SUM(c.d) "
-                f"FROM {temporaire} c JOIN {Structure._meta.db_table} st ON st.id = c.p WHERE {vrai} "
-                "GROUP BY c.mois, st.departement_id, c.s, c.dimension, c.valeur",
-                signe,
-            )
-        )
-        curseur.execute(f"DROP TABLE {temporaire}")
-
-
 def effacer_synthetiques(structures, du: date, au: date) -> int:
     """Retire des agrégats puis efface les demandes synthétiques des `structures` sur les mois [du, au]."""
     demandes = Demande.objects.filter(
         origine=Origine.SYNTHETIQUE, structure__in=structures, mois__gte=du, mois__lte=au
     )
-    ajouter_aux_agregats(demandes, signe=-1)
+    agregats.ajouter_en_masse(demandes, signe=-1)
     lots = set(demandes.values_list("lot_id", flat=True).distinct())
     ModificationDemande.objects.filter(demande__in=demandes).delete()
     n = demandes._raw_delete(demandes.db)  # sans charger les lignes (rien d'autre ne les référence)
@@ -708,7 +644,7 @@ def generer(
                 curseur.execute("SET LOCAL synchronous_commit = off")
             bilan.demandes = ecrire_par_copy(paquets, lot)
             fin_copie = time.perf_counter()
-            ajouter_aux_agregats(Demande.objects.filter(lot=lot))
+            agregats.ajouter_en_masse(Demande.objects.filter(lot=lot))
             bilan.agregats_secondes = time.perf_counter() - fin_copie
         else:
             bilan.demandes = ecrire_par_enregistrer(paquets, lot)

@@ -96,10 +96,6 @@ class Perimetre:
             conditions.append(Q(partenaire_id=partenaire_id, structure__departement_id=departement_id))
         return reduce(or_, conditions) if conditions else RIEN
 
-    def peut_saisir_demande(self, structure_id: int) -> bool:
-        """Enregistrer l'activité d'une France services : ses agents et responsables."""
-        return structure_id in self.structures
-
     def filtre_habilitations(self) -> Q | None:
         """Habilitations (actives ou passées) dont la personne peut voir le titulaire."""
         if self.national:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .audit import journaliser
+from .exports import Echo, neutraliser
 from .forms import FiltresJournal
 from .models import Evenement, EvenementAudit
 
@@ -92,17 +93,6 @@ def journal(request):
     )
 
 
-def _cellule(valeur) -> str:
-    """Neutralise les formules dans un tableur (=, +, -, @ en tête de cellule)."""
-    valeur = "" if valeur is None else str(valeur)
-    return "'" + valeur if valeur[:1] in ("=", "+", "-", "@", "\t", "\r") else valeur
-
-
-class _Tampon:
-    def write(self, valeur):
-        return valeur
-
-
 @require_GET
 def journal_export(request):
     """Export CSV des événements filtrés ; l'export est lui-même journalisé (avant la lecture)."""
@@ -119,7 +109,7 @@ def journal_export(request):
     )
     # L'export contient les événements antérieurs au sien.
     evenements = evenements.filter(pk__lt=export.pk)
-    redacteur = csv.writer(_Tampon(), delimiter=";")
+    redacteur = csv.writer(Echo(), delimiter=";")
 
     def lignes():
         yield "\ufeff" + redacteur.writerow(
@@ -141,12 +131,12 @@ def journal_export(request):
                     timezone.localtime(e.horodatage).strftime("%d/%m/%Y %H:%M:%S"),
                     e.get_evenement_display(),
                     e.evenement,
-                    _cellule(e.acteur_email),
+                    neutraliser(e.acteur_email),
                     e.cible_type,
-                    _cellule(e.cible_id),
-                    _cellule(e.cible_libelle),
+                    neutraliser(e.cible_id),
+                    neutraliser(e.cible_libelle),
                     e.adresse_ip or "",
-                    _cellule(json.dumps(e.details, ensure_ascii=False) if e.details else ""),
+                    neutraliser(json.dumps(e.details, ensure_ascii=False) if e.details else ""),
                 ]
             )
 

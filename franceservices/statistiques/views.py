@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from franceservices.comptes.perimetre import perimetre_de
-from franceservices.comptes.views.equipe import _cellule
 from franceservices.core.audit import journaliser
+from franceservices.core.exports import Echo, neutraliser
 from franceservices.core.models import Evenement
 
 from . import ouvertes
@@ -219,7 +219,7 @@ def _entetes(tableau: Tableau) -> list[str]:
 def _rangees(tableau: Tableau):
     for li in tableau.lignes:
         yield [
-            _cellule(li.libelle),
+            neutraliser(li.libelle),
             li.nombre,
             "" if li.part is None else li.part,
             li.duree,
@@ -261,8 +261,8 @@ def _exporter(request, tdb, format_export: str, nom: str):
     classeur = Workbook()
     feuille = classeur.active
     feuille.title = tableau.nom[:31]
-    feuille.append([_cellule(tableau.titre)])
-    feuille.append([_cellule(tdb.filtres)])
+    feuille.append([neutraliser(tableau.titre)])
+    feuille.append([neutraliser(tdb.filtres)])
     feuille.append([])
     feuille.append(_entetes(tableau))
     for rangee in _rangees(tableau):
@@ -292,19 +292,14 @@ def donnees_ouvertes(request):
     )
 
 
-class _Tampon:
-    def write(self, valeur):
-        return valeur
-
-
 @login_not_required
 def donnees_ouvertes_csv(request):
-    redacteur = csv.writer(_Tampon(), delimiter=";")
+    redacteur = csv.writer(Echo(), delimiter=";")
 
     def lignes():
         yield "\ufeff" + redacteur.writerow(ouvertes.COLONNES_CSV)
         for ligne in ouvertes.lignes_csv():
-            yield redacteur.writerow([_cellule(v) if isinstance(v, str) else v for v in ligne])
+            yield redacteur.writerow([neutraliser(v) if isinstance(v, str) else v for v in ligne])
 
     reponse = StreamingHttpResponse(lignes(), content_type="text/csv; charset=utf-8")
     reponse["Content-Disposition"] = 'attachment; filename="france-services-activite-mensuelle.csv"'

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from franceservices.core.audit import journaliser
+from franceservices.core.exports import Echo, neutraliser
 from franceservices.core.limitation import limiter_debit
 from franceservices.core.models import Evenement
 
@@ -148,17 +149,6 @@ def liste(request):
     )
 
 
-def _cellule(valeur: str) -> str:
-    """Neutralise les formules dans un tableur (=, +, -, @ en tête de cellule)."""
-    valeur = str(valeur)
-    return "'" + valeur if valeur[:1] in ("=", "+", "-", "@", "\t", "\r") else valeur
-
-
-class _Tampon:
-    def write(self, valeur):
-        return valeur
-
-
 def export(request):
     filtres, personnes = _personnes_filtrees(request)
     nombre = personnes.count()
@@ -167,7 +157,7 @@ def export(request):
         request=request,
         details={"export": "equipe", "filtres": filtres.valeurs(), "lignes": nombre},
     )
-    redacteur = csv.writer(_Tampon(), delimiter=";")
+    redacteur = csv.writer(Echo(), delimiter=";")
 
     def lignes():
         yield "\ufeff" + redacteur.writerow(
@@ -178,11 +168,11 @@ def export(request):
             habilitations = personne.habilitations_visibles
             yield redacteur.writerow(
                 [
-                    _cellule(personne.last_name),
-                    _cellule(personne.first_name),
-                    _cellule(personne.email),
+                    neutraliser(personne.last_name),
+                    neutraliser(personne.first_name),
+                    neutraliser(personne.email),
                     " | ".join(h.get_role_display() for h in habilitations),
-                    _cellule(" | ".join(h.libelle_perimetre for h in habilitations)),
+                    neutraliser(" | ".join(h.libelle_perimetre for h in habilitations)),
                     "oui" if personne.is_active else "non",
                     timezone.localtime(personne.last_login).strftime("%d/%m/%Y %H:%M")
                     if personne.last_login
