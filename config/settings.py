@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "franceservices.structures",
     "franceservices.mediation",
     "franceservices.activite",
+    "franceservices.bouquet",
+    "franceservices.escalades",
     "franceservices.statistiques",
 ]
 

@@ -89,8 +89,27 @@ DUREES = (5, 10, 15, 20, 30, 45, 60, 90, 120)
 DUREE_PAR_DEFAUT = 15
 
 
+class Regle(models.TextChoices):
+    """Règle de la charte partenariale : ce que fait l'agent pour cette démarche."""
+
+    GUICHET = "guichet", "Traitée au guichet France services"
+    ORIENTATION = "orientation", "Orientée vers le partenaire"
+    ESCALADE = "escalade", "Escaladée au back-office du partenaire"
+
+
+class ModeOrientation(models.TextChoices):
+    RENDEZ_VOUS = "rendez_vous", "Rendez-vous chez le partenaire"
+    TELEPHONE = "telephone", "Ligne téléphonique"
+    EN_LIGNE = "en_ligne", "Espace en ligne"
+    ACCUEIL = "accueil", "Accueil physique du partenaire"
+
+
 class Demarche(Horodate):
-    """Une démarche du catalogue d'un partenaire (éditable par l'équipe nationale)."""
+    """Une démarche du catalogue d'un partenaire (éditable par l'équipe nationale et les référents).
+
+    Porte la règle de la charte partenariale (guichet, orientation — et comment —, escalade), les pièces
+    à apporter et les liens officiels ; les fiches de la base de connaissances (`bouquet.Fiche`) la détaillent.
+    """
 
     partenaire = models.ForeignKey(
         "partenaires.Partenaire", on_delete=models.PROTECT, related_name="demarches"
@@ -99,6 +118,22 @@ class Demarche(Horodate):
     theme = models.CharField("thème", max_length=24, choices=Theme.choices)
     actif = models.BooleanField("proposée à la saisie", default=True)
     ordre = models.PositiveSmallIntegerField(default=100)
+    regle = models.CharField(
+        "règle de la charte", max_length=12, choices=Regle.choices, default=Regle.GUICHET
+    )
+    mode_orientation = models.CharField(
+        "mode d'orientation", max_length=12, choices=ModeOrientation.choices, blank=True
+    )
+    precisions_orientation = models.CharField(
+        "précisions sur l'orientation", max_length=300, blank=True, help_text="Numéro, horaires, conditions…"
+    )
+    pieces = models.TextField(
+        "pièces à apporter",
+        blank=True,
+        help_text="Une pièce par ligne (documents que l'usager doit apporter).",
+    )
+    lien_en_ligne = models.URLField("démarche en ligne officielle", blank=True)
+    lien_service_public = models.URLField("fiche service-public.fr", blank=True)
 
     class Meta:
         verbose_name = "démarche"
@@ -109,6 +144,10 @@ class Demarche(Horodate):
 
     def __str__(self):
         return f"{self.partenaire} — {self.libelle}"
+
+    @property
+    def liste_pieces(self) -> list[str]:
+        return [ligne.strip(" -•\t") for ligne in self.pieces.splitlines() if ligne.strip(" -•\t")]
 
 
 class LotImport(models.Model):
@@ -169,6 +208,14 @@ class Demande(models.Model):
     theme = models.CharField("thème", max_length=24, choices=Theme.choices)
     demarche = models.ForeignKey(
         Demarche, null=True, blank=True, on_delete=models.PROTECT, related_name="demandes"
+    )
+    fiche = models.ForeignKey(
+        "bouquet.Fiche",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="demandes",
+        help_text="Fiche de la base de connaissances consultée pour traiter la demande",
     )
     niveau = models.CharField("niveau d'aide", max_length=16, choices=Niveau.choices)
     issue = models.CharField(max_length=16, choices=Issue.choices, default=Issue.FINALISEE)

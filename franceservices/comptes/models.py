@@ -32,6 +32,9 @@ CHAMPS_PERIMETRE = {
     Role.REFERENT_PARTENAIRE: {"partenaire", "departement"},
     Role.CONSEILLER_NUMERIQUE: {"lieu_mediation"},
 }
+# Champs facultatifs : un référent partenaire sans département est le référent national de son partenaire
+# (il reçoit les escalades des territoires où aucun référent n'est nommé).
+CHAMPS_FACULTATIFS = {Role.REFERENT_PARTENAIRE: {"departement"}}
 TOUS_CHAMPS_PERIMETRE = ("structure", "departement", "partenaire", "lieu_mediation")
 
 
@@ -174,7 +177,8 @@ class AvecPerimetre(models.Model):
         for role, champs in CHAMPS_PERIMETRE.items():
             q = Q(role=role)
             for champ in TOUS_CHAMPS_PERIMETRE:
-                q &= Q(**{f"{champ}__isnull": champ not in champs})
+                if champ not in CHAMPS_FACULTATIFS.get(role, set()):
+                    q &= Q(**{f"{champ}__isnull": champ not in champs})
             conditions.append(q)
         condition = conditions[0]
         for q in conditions[1:]:
@@ -190,7 +194,8 @@ class AvecPerimetre(models.Model):
         for champ in TOUS_CHAMPS_PERIMETRE:
             renseigne = getattr(self, f"{champ}_id") is not None
             libelle = self._meta.get_field(champ).verbose_name
-            if champ in attendus and not renseigne:
+            facultatif = champ in CHAMPS_FACULTATIFS.get(self.role, set())
+            if champ in attendus and not renseigne and not facultatif:
                 erreurs[champ] = f"Le rôle « {Role(self.role).label} » demande un(e) {libelle}."
             elif champ not in attendus and renseigne:
                 erreurs[champ] = f"Le rôle « {Role(self.role).label} » ne porte pas de {libelle}."
@@ -202,7 +207,7 @@ class AvecPerimetre(models.Model):
         if self.role == Role.EQUIPE_NATIONALE:
             return "France entière"
         if self.role == Role.REFERENT_PARTENAIRE:
-            return f"{self.partenaire} — {self.departement}"
+            return f"{self.partenaire} — {self.departement or 'national'}"
         objet = self.structure or self.departement or self.lieu_mediation
         return str(objet) if objet is not None else "—"
 

@@ -30,7 +30,8 @@ class Perimetre:
     structures_responsable: frozenset[int] = frozenset()
     departements_animateur: frozenset[int] = frozenset()
     departements_prefecture: frozenset[int] = frozenset()
-    partenaires: frozenset[tuple[int, int]] = frozenset()  # (partenaire_id, departement_id)
+    # (partenaire_id, departement_id) ; departement_id None : référent national du partenaire.
+    partenaires: frozenset[tuple[int, int | None]] = frozenset()
     lieux_mediation: frozenset[int] = frozenset()
     habilitations: tuple[Habilitation, ...] = field(default=(), compare=False)
 
@@ -65,11 +66,22 @@ class Perimetre:
     @property
     def departements(self) -> frozenset[int]:
         """Départements vus en entier (animation, préfecture, référents partenaires)."""
-        return self.departements_animateur | self.departements_prefecture | {d for _, d in self.partenaires}
+        return (
+            self.departements_animateur
+            | self.departements_prefecture
+            | {d for _, d in self.partenaires if d is not None}
+        )
+
+    @property
+    def partenaires_nationaux(self) -> frozenset[int]:
+        """Partenaires dont la personne est référente nationale (tous les territoires)."""
+        return frozenset(p for p, d in self.partenaires if d is None)
 
     @property
     def est_vide(self) -> bool:
-        return not (self.national or self.structures or self.departements or self.lieux_mediation)
+        return not (
+            self.national or self.structures or self.departements or self.lieux_mediation or self.partenaires
+        )
 
     def filtre_structures(self) -> Q:
         if self.national:
@@ -93,7 +105,10 @@ class Perimetre:
         if territoire:
             conditions.append(Q(structure__departement_id__in=territoire))
         for partenaire_id, departement_id in self.partenaires:
-            conditions.append(Q(partenaire_id=partenaire_id, structure__departement_id=departement_id))
+            if departement_id is None:
+                conditions.append(Q(partenaire_id=partenaire_id))
+            else:
+                conditions.append(Q(partenaire_id=partenaire_id, structure__departement_id=departement_id))
         return reduce(or_, conditions) if conditions else RIEN
 
     def filtre_habilitations(self) -> Q | None:
@@ -111,9 +126,10 @@ class Perimetre:
                 | Q(lieu_mediation__departement_id__in=territoire)
             )
         for partenaire_id, departement_id in self.partenaires:
-            conditions.append(
-                Q(role=Role.REFERENT_PARTENAIRE, partenaire_id=partenaire_id, departement_id=departement_id)
-            )
+            referents = Q(role=Role.REFERENT_PARTENAIRE, partenaire_id=partenaire_id)
+            if departement_id is not None:
+                referents &= Q(departement_id=departement_id)
+            conditions.append(referents)
         if self.lieux_mediation:
             conditions.append(Q(lieu_mediation_id__in=self.lieux_mediation))
         return reduce(or_, conditions) if conditions else None

@@ -154,10 +154,13 @@ def portees_de(user, *, structures_nationales: bool = True) -> list[Portee]:
             _portee_departement(d) for d in Departement.objects.filter(pk__in=territoire).order_by("code")
         ]
     if perimetre.partenaires:
-        deps = Departement.objects.in_bulk({d for _, d in perimetre.partenaires})
+        deps = Departement.objects.in_bulk({d for _, d in perimetre.partenaires if d is not None})
         parts = Partenaire.objects.in_bulk({p for p, _ in perimetre.partenaires})
-        for partenaire_id, departement_id in sorted(perimetre.partenaires):
-            if departement_id not in territoire:
+        for partenaire_id, departement_id in sorted(perimetre.partenaires, key=lambda c: (c[0], c[1] or 0)):
+            if departement_id is None:  # référent national du partenaire
+                nom = parts[partenaire_id].nom_court
+                portees.append(Portee("national", None, f"{nom} — France entière", partenaire_id))
+            elif departement_id not in territoire:
                 portees.append(_portee_departement(deps[departement_id], parts[partenaire_id]))
     ids = set(perimetre.structures)
     if territoire:
