@@ -25,5 +25,7 @@ urlpatterns = [
     path("", include("franceservices.ui.urls")),
     path("", include("franceservices.structures.urls")),
     path("activite/", include("franceservices.activite.urls")),
+    path("bouquet/", include("franceservices.bouquet.urls")),
+    path("escalades/", include("franceservices.escalades.urls")),
     path("", include("franceservices.statistiques.urls")),
 ]
