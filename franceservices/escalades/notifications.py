@@ -40,9 +40,7 @@ def notifier(escalade, type_: TypeNotification, *, message=None, destinataires=N
     """Enregistre la notification d'un événement (à appeler dans sa transaction). Aucune donnée personnelle
     de l'usager dans le courriel : la référence et un lien vers la fiche, qui exige une connexion."""
     if destinataires is None:
-        if type_ in {TypeNotification.OUVERTURE, TypeNotification.RELANCE}:
-            destinataires = referents(escalade)
-        elif message is not None and message.cote == Cote.STRUCTURE:
+        if type_ in {TypeNotification.OUVERTURE, TypeNotification.RELANCE} or (message is not None and message.cote == Cote.STRUCTURE):
             destinataires = referents(escalade)
         else:
             destinataires = agents(escalade)
