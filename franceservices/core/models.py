@@ -35,6 +35,14 @@ class Evenement(models.TextChoices):
     EXPORT = "export", "Export de données"
     ACCES_DONNEES_PERSONNELLES = "acces_donnees_personnelles", "Accès à des données personnelles"
     STRUCTURE_MODIFIEE = "structure_modifiee", "Fiche d'une France services modifiée"
+    FICHE_MODIFIEE = "fiche_modifiee", "Fiche de la base de connaissances créée ou modifiée"
+    DEMARCHE_MODIFIEE = "demarche_modifiee", "Démarche du catalogue modifiée"
+    PILOTE_MODIFIE = "pilote_modifie", "Pilote d'un partenaire créé ou modifié"
+    FORMATION_PILOTE = "formation_pilote", "Agent déclaré formé à un pilote"
+    ESCALADE_OUVERTE = "escalade_ouverte", "Escalade ouverte"
+    ESCALADE_STATUT = "escalade_statut", "Statut d'une escalade changé"
+    PIECE_TELECHARGEE = "piece_telechargee", "Pièce jointe téléchargée"
+    PURGE = "purge", "Purge de données personnelles"
 
 
 class EvenementAuditQuerySet(models.QuerySet):
