@@ -27,5 +27,6 @@ urlpatterns = [
     path("activite/", include("franceservices.activite.urls")),
     path("bouquet/", include("franceservices.bouquet.urls")),
     path("escalades/", include("franceservices.escalades.urls")),
+    path("partenaires/", include("franceservices.partenaires.urls")),
     path("", include("franceservices.statistiques.urls")),
 ]
