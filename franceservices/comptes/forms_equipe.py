@@ -13,7 +13,7 @@ from franceservices.partenaires.models import Partenaire
 from franceservices.structures.models import Structure
 from franceservices.territoires.models import Departement
 
-from .models import CHAMPS_PERIMETRE, TOUS_CHAMPS_PERIMETRE, Invitation, Role, Utilisateur
+from .models import CHAMPS_FACULTATIFS, CHAMPS_PERIMETRE, TOUS_CHAMPS_PERIMETRE, Invitation, Role, Utilisateur
 
 ACTIFS, DESACTIVES = "actifs", "desactives"
 
@@ -108,7 +108,10 @@ class FormulaireInvitation(FormulaireDSFR):
         label="Département",
         queryset=Departement.objects.none(),
         required=False,
-        help_text="Pour un animateur, un coordinateur préfecture ou un référent partenaire.",
+        help_text=(
+            "Pour un animateur, un coordinateur préfecture ou un référent partenaire "
+            "(vide pour un référent national du partenaire)."
+        ),
     )
     partenaire = forms.ModelChoiceField(
         label="Partenaire",
@@ -168,7 +171,8 @@ class FormulaireInvitation(FormulaireDSFR):
             if champ not in self.fields:
                 continue
             valeur = donnees.get(champ)
-            if champ in attendus and valeur is None and champ not in self.errors:
+            facultatif = champ in CHAMPS_FACULTATIFS.get(Role(role), set())
+            if champ in attendus and valeur is None and champ not in self.errors and not facultatif:
                 self.add_error(champ, f"Le rôle « {libelle} » demande ce champ : choisissez-en un.")
             elif champ not in attendus and valeur is not None:
                 self.add_error(champ, f"Le rôle « {libelle} » ne porte pas sur ce champ : laissez-le vide.")

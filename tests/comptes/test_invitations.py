@@ -176,6 +176,19 @@ def test_validation_national(monde):
     assert Invitation.objects.get().structure == monde["ailleurs"]
 
 
+def test_national_invite_un_referent_national(monde):
+    """Un référent partenaire sans département : le référent national de son partenaire."""
+    client = client_de(monde["national"])
+    caf = Partenaire.objects.get(code="cnaf")
+    reponse = client.post(
+        reverse("comptes:inviter"),
+        {"email": "ref.national@exemple.fr", "role": Role.REFERENT_PARTENAIRE, "partenaire": caf.pk},
+    )
+    assert reponse.status_code == 302
+    invitation = Invitation.objects.get(email="ref.national@exemple.fr")
+    assert invitation.partenaire == caf and invitation.departement is None
+
+
 def test_doublon_affiche_en_erreur(monde):
     client = client_de(monde["responsable"])
     donnees = {"email": "x@exemple.fr", "role": Role.AGENT, "structure": monde["s1"].pk}

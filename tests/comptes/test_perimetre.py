@@ -124,6 +124,33 @@ def test_referent_partenaire(caf, cantal, charente, s15, s16):
     assert not perimetre_de(referent).peut_gerer_structure(s15[0])
 
 
+def test_referent_national_d_un_partenaire(caf, cantal, charente, s15, s16):
+    """Un référent sans département est le référent national de son partenaire : il voit les demandes de son
+    partenaire partout, et ses pairs référents de ce partenaire, mais ne gère aucune structure."""
+    from franceservices.activite.models import Demande
+
+    national_caf = personne(Role.REFERENT_PARTENAIRE, partenaire=caf, departement=None)
+    h = national_caf.habilitations.get()
+    h.full_clean()
+    assert h.libelle_perimetre == f"{caf.nom_court} — national"
+    p = perimetre_de(national_caf)
+    assert p.partenaires == {(caf.pk, None)}
+    assert p.partenaires_nationaux == {caf.pk}
+    assert p.departements == frozenset()
+    assert not p.est_vide
+    referent_cantal = personne(Role.REFERENT_PARTENAIRE, partenaire=caf, departement=cantal)
+    referent_msa = personne(
+        Role.REFERENT_PARTENAIRE, partenaire=Partenaire.objects.get(code="msa"), departement=None
+    )
+    visibles = set(Utilisateur.objects.visible_par(national_caf))
+    assert referent_cantal in visibles
+    assert referent_msa not in visibles
+    filtre = str(Demande.objects.visible_par(national_caf).query)
+    assert "partenaire_id" in filtre and "departement_id" not in filtre
+    assert not p.peut_gerer_structure(s15[0])
+    assert not p.peut_gerer_structure(s16)
+
+
 def test_conseiller_numerique(charente):
     lieu = LieuMediation.objects.create(identifiant="test-1", nom="Espace numérique", departement=charente)
     conseiller = personne(Role.CONSEILLER_NUMERIQUE, lieu_mediation=lieu)
