@@ -1,4 +1,4 @@
-"""Comptes de démonstration : un par rôle, sur de vraies France services, jamais hors DEBUG."""
+"""Comptes de démonstration : un par rôle (deux référents), sur de vraies France services, jamais hors DEBUG."""
 
 import io
 
@@ -17,10 +17,13 @@ def test_un_compte_par_role_idempotent(settings):
     call_command("creer_comptes_demo", stdout=sortie, stderr=io.StringIO())
     call_command("creer_comptes_demo", stdout=io.StringIO(), stderr=io.StringIO())
     demos = Utilisateur.objects.filter(demo=True)
-    assert demos.count() == len(Role)
+    # Un compte par rôle, plus un second référent : national de la Banque de France (pilote).
+    assert demos.count() == len(Role) + 1
     roles = set(Habilitation.objects.actives().filter(utilisateur__demo=True).values_list("role", flat=True))
     assert roles == set(Role)
-    assert Habilitation.objects.filter(utilisateur__demo=True).count() == len(Role)
+    assert Habilitation.objects.filter(utilisateur__demo=True).count() == len(Role) + 1
+    referent_bdf = Habilitation.objects.get(utilisateur__email__startswith="referent-bdf@")
+    assert referent_bdf.partenaire.code == "bdf" and referent_bdf.departement is None
     for utilisateur in demos:
         assert utilisateur.check_password(settings.MOT_DE_PASSE_DEMO)
     # Le tout sur le département choisi (Charente par défaut), avec de vraies France services.

@@ -40,6 +40,9 @@ COMPTES = [
     CompteDemo("prefecture", "Paul", "Coordinateur préfecture (démo)", Role.COORDINATEUR_PREFECTURE),
     CompteDemo("national", "Nadia", "Équipe nationale (démo)", Role.EQUIPE_NATIONALE),
     CompteDemo("referent-caf", "Claire", "Référente Caf (démo)", Role.REFERENT_PARTENAIRE),
+    CompteDemo(
+        "referent-bdf", "Bertrand", "Référent national Banque de France (démo)", Role.REFERENT_PARTENAIRE
+    ),
     CompteDemo("conseiller-numerique", "Camille", "Conseiller numérique (démo)", Role.CONSEILLER_NUMERIQUE),
 ]
 
@@ -62,31 +65,33 @@ class Command(BaseCommand):
         structure = Structure.objects.filter(departement=dep, format="fixe").order_by("nom").first()
         if structure is None:
             raise CommandError(f"Aucune France services dans le département {dep} : importez les structures.")
+        # Par identifiant de compte (deux référents : Caf du département, Banque de France nationale).
         perimetres = {
-            Role.AGENT: {"structure": structure},
-            Role.RESPONSABLE: {"structure": structure},
-            Role.ANIMATEUR: {"departement": dep},
-            Role.COORDINATEUR_PREFECTURE: {"departement": dep},
-            Role.EQUIPE_NATIONALE: {},
-            Role.REFERENT_PARTENAIRE: {"partenaire": Partenaire.objects.get(code="cnaf"), "departement": dep},
+            "agent": {"structure": structure},
+            "responsable": {"structure": structure},
+            "animateur": {"departement": dep},
+            "prefecture": {"departement": dep},
+            "national": {},
+            "referent-caf": {"partenaire": Partenaire.objects.get(code="cnaf"), "departement": dep},
+            "referent-bdf": {"partenaire": Partenaire.objects.get(code="bdf"), "departement": None},
         }
         lieu = self.lieu_de_mediation(dep, structure)
         if lieu is not None:
-            perimetres[Role.CONSEILLER_NUMERIQUE] = {"lieu_mediation": lieu}
+            perimetres["conseiller-numerique"] = {"lieu_mediation": lieu}
 
         with transaction.atomic():
             for compte in COMPTES:
-                if compte.role not in perimetres:
+                if compte.identifiant not in perimetres:
                     self.stderr.write(
                         f"{compte.email} : aucun lieu de médiation numérique connu, compte non créé."
                     )
                     continue
-                self.preparer(compte, perimetres[compte.role])
+                self.preparer(compte, perimetres[compte.identifiant])
         self.stdout.write(
             f"Comptes de démonstration prêts ({dep}, {structure}) — mot de passe : {settings.MOT_DE_PASSE_DEMO}"
         )
         for compte in COMPTES:
-            if compte.role in perimetres:
+            if compte.identifiant in perimetres:
                 self.stdout.write(f"  {compte.role.label:<28} {compte.email}")
 
     def preparer(self, compte: CompteDemo, perimetre: dict):
