@@ -67,10 +67,47 @@ class Partenaire(Horodate):
         return self.nom_court
 
 
+class Etat(models.TextChoices):
+    A_VENIR = "a_venir", "À venir"
+    EN_COURS = "en_cours", "En cours"
+    TERMINE = "termine", "Terminé"
+
+
 class PiloteQuerySet(models.QuerySet):
     def en_cours(self, le=None):
         jour = le or timezone.localdate()
         return self.filter(models.Q(fin__isnull=True) | models.Q(fin__gte=jour), debut__lte=jour)
+
+    def visible_par(self, utilisateur):
+        """Pilotes que la personne voit (liste et fiche) :
+        - équipe nationale : tous ;
+        - référents d'un partenaire : les pilotes de ce partenaire ;
+        - animateurs et préfectures : ceux qui couvrent leur département (en entier ou par des France services) ;
+        - agents et responsables : ceux qui couvrent leur France services (par département ou par liste)."""
+        from franceservices.comptes.perimetre import perimetre_de
+
+        perimetre = perimetre_de(utilisateur)
+        if perimetre.national:
+            return self.all()
+        conditions = models.Q(pk__in=[])
+        if perimetre.partenaires:
+            conditions |= models.Q(partenaire_id__in={p for p, _ in perimetre.partenaires})
+        territoire = perimetre.departements_animateur | perimetre.departements_prefecture
+        if territoire:
+            conditions |= models.Q(pk__in=self.model.objects.filter(departements__in=territoire).values("pk"))
+            conditions |= models.Q(
+                pk__in=self.model.objects.filter(structures__departement_id__in=territoire).values("pk")
+            )
+        if perimetre.structures:
+            conditions |= models.Q(
+                pk__in=self.model.objects.filter(structures__in=perimetre.structures).values("pk")
+            )
+            conditions |= models.Q(
+                pk__in=self.model.objects.filter(departements__structures__in=perimetre.structures).values(
+                    "pk"
+                )
+            )
+        return self.filter(conditions)
 
     def couvrant_structure(self, structure):
         return self.filter(
@@ -118,6 +155,26 @@ class Pilote(Horodate):
         return (
             self.departements.filter(pk=structure.departement_id).exists()
             or self.structures.filter(pk=structure.pk).exists()
+        )
+
+    def etat(self, le=None) -> Etat:
+        jour = le or timezone.localdate()
+        if self.debut > jour:
+            return Etat.A_VENIR
+        if self.fin is not None and self.fin < jour:
+            return Etat.TERMINE
+        return Etat.EN_COURS
+
+    @property
+    def libelle_etat(self) -> str:
+        return self.etat().label
+
+    def structures_couvertes(self):
+        """France services couvertes : celles de ses départements et celles listées une à une."""
+        from franceservices.structures.models import Structure
+
+        return Structure.objects.filter(
+            models.Q(departement__in=self.departements.all()) | models.Q(pk__in=self.structures.all())
         )
 
 
