@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from franceservices.activite.importation import importer_demarches
+from franceservices.escalades.importation import importer_escalades
 from franceservices.partenaires.importation import importer_partenaires
 from franceservices.structures.importation import importer_structures
 from franceservices.structures.models import Structure
@@ -50,6 +51,7 @@ class Command(BaseCommand):
                 importation.importer_jours_feries,
                 importer_partenaires,
                 importer_demarches,
+                importer_escalades,
             ):
                 self.stdout.write(etape(dossier).resume())
             bilan, liste = importer_structures(dossier / FICHIER_STRUCTURES, anomalies)
