@@ -22,10 +22,9 @@ from django.utils import timezone
 
 from franceservices.territoires.jours_ouvres import ajouter_jours_ouvres
 
-from .models import STATUTS_EN_ATTENTE, Cote, Engagement, Escalade, Message, TypeNotification
+from .delais import engagement_de, jour_local
+from .models import STATUTS_EN_ATTENTE, Cote, Escalade, Message, TypeNotification
 from .notifications import agents, notifier, referents
-
-RELANCE_PAR_DEFAUT = Engagement._meta.get_field("relance_jours_ouvres").default
 
 
 @dataclass
@@ -49,8 +48,7 @@ def _a_suivre():
 
 
 def _relance_jours(escalade) -> int:
-    engagement = getattr(escalade.partenaire, "engagement_escalade", None)
-    return engagement.relance_jours_ouvres if engagement is not None else RELANCE_PAR_DEFAUT
+    return engagement_de(escalade.partenaire).relance_jours_ouvres
 
 
 def a_relancer(le: date) -> list[Escalade]:
@@ -63,7 +61,7 @@ def a_relancer(le: date) -> list[Escalade]:
     return [
         e
         for e in candidates
-        if ajouter_jours_ouvres(timezone.localdate(e.ouverte_le), _relance_jours(e), e.departement.code) <= le
+        if ajouter_jours_ouvres(jour_local(e.ouverte_le), _relance_jours(e), e.departement.code) <= le
     ]
 
 
@@ -97,10 +95,8 @@ def _signaler(escalade, horodatage) -> bool:
             depassement_signale_le=horodatage, modifiee_le=timezone.now()
         ):
             return False
-        engagement = getattr(escalade.partenaire, "engagement_escalade", None)
-        contact = (
-            [engagement.contact_national] if engagement is not None and engagement.contact_national else []
-        )
+        engagement = engagement_de(escalade.partenaire)
+        contact = [engagement.contact_national] if engagement.contact_national else []
         Message.objects.create(
             escalade=escalade,
             cote=Cote.SYSTEME,

@@ -14,6 +14,7 @@ from franceservices.partenaires.models import Partenaire
 from franceservices.structures.models import Structure
 from franceservices.territoires.jours_ouvres import ajouter_jours_ouvres
 
+from .delais import echeance_initiale
 from .models import STATUTS_CLOS, Cote, Engagement, Escalade, Message, MotifRejet, Statut
 
 DELAI_PAR_DEFAUT = Engagement._meta.get_field("delai_jours_ouvres").default
@@ -38,7 +39,7 @@ def nouvelle_escalade(
         partenaire=partenaire,
         ouverte_le=ouverte_le,
         delai_jours_ouvres=delai,
-        echeance=ajouter_jours_ouvres(timezone.localdate(ouverte_le), delai, code),
+        echeance=echeance_initiale(ouverte_le, delai, code),
         objet=champs.pop("objet", "Dossier bloqué"),
         description=champs.pop(
             "description", "Pièces transmises au guichet ; réponse attendue du partenaire."
