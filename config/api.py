@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.throttling import BaseThrottle
 
+from franceservices.bouquet.api import router as catalogue_router
 from franceservices.comptes.api import router as compte_router
 from franceservices.core.limitation import depasse
 from franceservices.statistiques.api import router as activite_router
@@ -40,6 +41,7 @@ api = NinjaAPI(
 )
 api.add_router("/communes", communes_router)
 api.add_router("/structures", structures_router)
+api.add_router("/catalogue", catalogue_router)
 # API privée, par jeton d'API personnel (Bearer) : voir franceservices/comptes/api.py.
 api.add_router("", compte_router)
 api.add_router("/gestion", router_gestion)

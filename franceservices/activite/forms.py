@@ -11,6 +11,8 @@ import time as horloge
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -18,7 +20,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from franceservices.core.texte import normaliser
-from franceservices.partenaires.models import Partenaire
+from franceservices.partenaires.models import Partenaire, Presence
 from franceservices.territoires.models import Commune
 from franceservices.territoires.recherche import index_communes
 from franceservices.ui.forms import FormulaireDsfr
@@ -72,15 +74,21 @@ class Catalogue:
             demarches[d.pk] = d
         return cls(demarches=demarches, partenaires=partenaires)
 
-    def choix_demarches(self) -> list:
-        """Choix groupés par partenaire (balises optgroup)."""
+    def choix_demarches(self, proposes: set[int] | None = None) -> list:
+        """Choix groupés par partenaire (balises optgroup) ; `proposes` : seulement ces partenaires."""
         groupes: dict[str, list] = {}
         for d in self.demarches.values():
+            if proposes is not None and d.partenaire_id not in proposes:
+                continue
             groupes.setdefault(d.partenaire.nom_court, []).append((str(d.pk), d.libelle))
         return [("", "Aucune (choisir un partenaire et un thème)"), *groupes.items()]
 
-    def choix_partenaires(self) -> list:
-        actifs = [(str(p.pk), p.nom_court) for p in self.partenaires.values() if p.actif]
+    def choix_partenaires(self, proposes: set[int] | None = None) -> list:
+        actifs = [
+            (str(p.pk), p.nom_court)
+            for p in self.partenaires.values()
+            if p.actif and (proposes is None or p.pk in proposes)
+        ]
         return [("", "Autre partenaire ou partenaire local"), *actifs]
 
 
@@ -97,6 +105,33 @@ def invalider_catalogue(**_):
 for _modele in (Demarche, Partenaire):
     post_save.connect(invalider_catalogue, sender=_modele, dispatch_uid=f"catalogue_{_modele.__name__}_save")
     post_delete.connect(invalider_catalogue, sender=_modele, dispatch_uid=f"catalogue_{_modele.__name__}_del")
+
+
+def partenaires_proposes(structures, catalogue: Catalogue):
+    """Partenaires proposés dans ces France services (`Partenaire.objects.proposes_a_structure`), lus au
+    premier usage seulement (affichage des choix) : None si le catalogue n'a aucun partenaire pilote."""
+    memoire = {}
+
+    def lire() -> set[int] | None:
+        if "valeur" not in memoire:
+            if not structures or not any(
+                p.presence == Presence.PILOTE for p in catalogue.partenaires.values()
+            ):
+                memoire["valeur"] = None
+            else:
+                qs = reduce(or_, (Partenaire.objects.proposes_a_structure(s) for s in structures))
+                memoire["valeur"] = set(qs.values_list("pk", flat=True))
+        return memoire["valeur"]
+
+    return lire
+
+
+class ChoixDuCatalogue(forms.ChoiceField):
+    """Liste affichée : les choix proposés ici ; la valeur envoyée est vérifiée par la méthode clean_<champ>
+    du formulaire contre tout le catalogue (un partenaire pilote refusé reçoit un motif clair)."""
+
+    def valid_value(self, value) -> bool:
+        return True
 
 
 def _entier(valeur) -> int | None:
@@ -233,8 +268,8 @@ class DemandeForm(FormulaireDsfr):
         error_messages={"invalid": "Clé de soumission invalide.", "required": "Clé de soumission manquante."},
     )
     demarche = forms.CharField(label="Démarche", required=False)
-    demarche_catalogue = forms.ChoiceField(label="Démarche du catalogue", required=False)
-    partenaire = forms.ChoiceField(label="Partenaire", required=False)
+    demarche_catalogue = ChoixDuCatalogue(label="Démarche du catalogue", required=False)
+    partenaire = ChoixDuCatalogue(label="Partenaire", required=False)
     partenaire_autre = forms.CharField(
         label="Nom de l'autre partenaire",
         help_text="Obligatoire si le partenaire n'est pas dans la liste.",
@@ -259,14 +294,23 @@ class DemandeForm(FormulaireDsfr):
         required=False,
         empty_value=None,
     )
+    fiche = forms.CharField(
+        label="Fiche consultée (facultatif)",
+        help_text="Numéro de la fiche de la base de connaissances utilisée.",
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
 
-    def __init__(self, *args, catalogue: Catalogue, **kwargs):
+    def __init__(self, *args, catalogue: Catalogue, proposes=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.catalogue = catalogue
         self.vide = False
         self.focus_rapide = False
-        self.fields["demarche_catalogue"].choices = catalogue.choix_demarches()
-        self.fields["partenaire"].choices = catalogue.choix_partenaires()
+        proposes = proposes or (lambda: None)
+        # Choix évalués à l'affichage seulement (pas de requête quand la saisie est valide).
+        self.fields["demarche_catalogue"].choices = lambda: catalogue.choix_demarches(proposes())
+        self.fields["partenaire"].choices = lambda: catalogue.choix_partenaires(proposes())
         for nom, message in {
             "theme": "Thème inconnu.",
             "niveau": "Niveau d'aide inconnu.",
@@ -288,11 +332,30 @@ class DemandeForm(FormulaireDsfr):
 
     def clean_demarche_catalogue(self):
         valeur = self.cleaned_data.get("demarche_catalogue")
-        return self.catalogue.demarches.get(_entier(valeur)) if valeur else None
+        if not valeur:
+            return None
+        demarche = self.catalogue.demarches.get(_entier(valeur))
+        if demarche is None:
+            raise ValidationError("Démarche inconnue ou retirée du catalogue.")
+        return demarche
 
     def clean_partenaire(self):
         valeur = self.cleaned_data.get("partenaire")
-        return self.catalogue.partenaires.get(_entier(valeur)) if valeur else None
+        if not valeur:
+            return None
+        partenaire = self.catalogue.partenaires.get(_entier(valeur))
+        if partenaire is None or not partenaire.actif:
+            raise ValidationError("Partenaire inconnu.")
+        return partenaire
+
+    def clean_fiche(self):
+        valeur = (self.cleaned_data.get("fiche") or "").strip().lstrip("nN°o ").strip()
+        if not valeur:
+            return None
+        numero = _entier(valeur)
+        if numero is None or numero <= 0:
+            raise ValidationError("Numéro de fiche invalide : indiquez le numéro affiché sur la fiche.")
+        return numero
 
     def clean(self):
         donnees = super().clean()
@@ -338,12 +401,13 @@ class DemandeForm(FormulaireDsfr):
 
 
 class BaseDemandesFormSet(forms.BaseFormSet):
-    def __init__(self, *args, catalogue: Catalogue, **kwargs):
+    def __init__(self, *args, catalogue: Catalogue, proposes=None, **kwargs):
         self.catalogue = catalogue
+        self.proposes = proposes
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "catalogue": self.catalogue}
+        return {**super().get_form_kwargs(index), "catalogue": self.catalogue, "proposes": self.proposes}
 
     @property
     def empty_form(self):
@@ -355,6 +419,7 @@ class BaseDemandesFormSet(forms.BaseFormSet):
             initial={k: v for k, v in nouvelle_ligne().items() if k != "cle_client"},
             renderer=self.renderer,
             catalogue=self.catalogue,
+            proposes=self.proposes,
         )
         self.add_fields(form, None)
         return form
@@ -395,6 +460,41 @@ def nouvelle_ligne() -> dict:
     }
 
 
+def controler_visite(visite: VisiteForm, demandes: BaseDemandesFormSet, agent) -> bool:
+    """Contrôles qui dépendent de l'agent et de la France services, après validation des formulaires :
+    partenaire pilote (`partenaires.pilotes.motif_refus`) et fiche consultée visible par l'agent.
+    Les refus sont ajoutés aux erreurs des lignes ; False s'il y en a."""
+    from franceservices.bouquet.models import Fiche
+    from franceservices.partenaires.pilotes import motif_refus
+
+    structure = visite.cleaned_data["structure"]
+    valide = True
+    motifs: dict[int, str | None] = {}
+    par_fiche: dict[int, list[DemandeForm]] = {}
+    for form in demandes.remplies():
+        partenaire = form.cleaned_data.get("partenaire")
+        if partenaire is not None and partenaire.presence == Presence.PILOTE:
+            if partenaire.pk not in motifs:
+                motifs[partenaire.pk] = motif_refus(agent, partenaire, structure)
+            if motifs[partenaire.pk]:
+                form.add_error("partenaire", motifs[partenaire.pk])
+                valide = False
+        if form.cleaned_data.get("fiche"):
+            par_fiche.setdefault(form.cleaned_data["fiche"], []).append(form)
+    if par_fiche:
+        visibles = set(Fiche.objects.visible_par(agent).filter(pk__in=par_fiche).values_list("pk", flat=True))
+        for numero, forms_ in par_fiche.items():
+            if numero not in visibles:
+                valide = False
+                for form in forms_:
+                    form.add_error(
+                        "fiche",
+                        f"La fiche n° {numero} n'existe pas ou ne vous est pas accessible : "
+                        "vérifiez son numéro, ou laissez ce champ vide.",
+                    )
+    return valide
+
+
 def demandes_de(visite: VisiteForm, demandes: BaseDemandesFormSet, agent) -> list[Demande]:
     """Les demandes (non enregistrées) d'une visite validée : un même identifiant de visite."""
     v = visite.cleaned_data
@@ -415,6 +515,7 @@ def demandes_de(visite: VisiteForm, demandes: BaseDemandesFormSet, agent) -> lis
                 partenaire_autre=d["partenaire_autre"],
                 theme=d["theme"],
                 demarche=d["demarche"],
+                fiche_id=d.get("fiche"),
                 niveau=d["niveau"],
                 issue=d["issue"],
                 orientee_vers=d["orientee_vers"],

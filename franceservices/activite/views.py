@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,8 +28,10 @@ from .forms import (
     FiltreDemandesForm,
     MotifForm,
     VisiteForm,
+    controler_visite,
     demandes_de,
     nouvelle_ligne,
+    partenaires_proposes,
 )
 from .models import Canal, Demande, Favori, Origine
 
@@ -150,22 +153,26 @@ def saisie(request):
         )
     structures = _structures_de_saisie(perimetre)
     catalogue = Catalogue.charger()
+    proposes = partenaires_proposes(structures, catalogue)
     nouvelle = None
+    fiche_consultee = None
     if request.method == "POST" and "ajouter" in request.POST and not en_json:
         # « Ajouter une demande à cette visite » sans script : on réaffiche la saisie avec une ligne de plus.
         total = min(_entier_ou(request.POST.get(f"{PREFIXE}-TOTAL_FORMS"), 1), 19)
         lignes = [*_lignes_envoyees(request.POST, total), nouvelle_ligne()]
         visite = VisiteForm(initial=request.POST.dict(), structures=structures)
-        demandes = DemandesFormSet(initial=lignes, prefix=PREFIXE, catalogue=catalogue)
+        demandes = DemandesFormSet(initial=lignes, prefix=PREFIXE, catalogue=catalogue, proposes=proposes)
         nouvelle = len(lignes) - 1
     elif request.method == "POST":
         visite = VisiteForm(request.POST, structures=structures)
-        demandes = DemandesFormSet(request.POST, prefix=PREFIXE, catalogue=catalogue)
+        demandes = DemandesFormSet(request.POST, prefix=PREFIXE, catalogue=catalogue, proposes=proposes)
         valide = visite.is_valid()
         try:
             valide = demandes.is_valid() and valide
         except ValidationError:  # formulaire de gestion absent ou faussé
             valide = False
+        # Partenaire pilote (formation, périmètre) et fiche consultée : selon l'agent et la France services.
+        valide = valide and controler_visite(visite, demandes, request.user)
         if valide:
             try:
                 resultat = actions.enregistrer(demandes_de(visite, demandes, request.user))
@@ -204,8 +211,17 @@ def saisie(request):
             initial={"structure": structure, "canal": derniere.get("canal") or Canal.ACCUEIL_PHYSIQUE},
             structures=structures,
         )
-        demandes = DemandesFormSet(initial=[nouvelle_ligne()], prefix=PREFIXE, catalogue=catalogue)
+        ligne = nouvelle_ligne()
+        if request.GET.get("fiche"):
+            fiche_consultee = _fiche_consultee(request, catalogue)
+            if fiche_consultee is not None:
+                ligne["fiche"] = fiche_consultee.pk
+                if len(fiche_consultee.demarches_du_catalogue) == 1:
+                    ligne["demarche_catalogue"] = fiche_consultee.demarches_du_catalogue[0]
+        demandes = DemandesFormSet(initial=[ligne], prefix=PREFIXE, catalogue=catalogue, proposes=proposes)
     rapides, favoris = _rapides(request.user, catalogue)
+    if proposes() is not None:  # pas de raccourci vers un partenaire pilote non proposé ici
+        rapides = [r for r in rapides if r["demarche"].partenaire_id in proposes()]
     _autofocus(visite, demandes, nouvelle_ligne_index=nouvelle)
     if not rapides:
         for form in demandes.forms:
@@ -217,6 +233,7 @@ def saisie(request):
         "activite/saisie.html",
         {
             "titre": "Saisir une visite",
+            "fiche_consultee": fiche_consultee,
             "visite": visite,
             "demandes": demandes,
             "rapides": rapides,
@@ -229,6 +246,24 @@ def saisie(request):
             "resume_erreurs": _resume(visite, demandes, rapides) if erreurs else [],
         },
     )
+
+
+def _fiche_consultee(request, catalogue):
+    """La fiche de `?fiche=<pk>` si l'agent la voit (sinon un message), avec ses démarches du catalogue."""
+    from franceservices.bouquet.models import Fiche
+
+    texte = request.GET.get("fiche", "").strip()
+    pk = int(texte) if texte.isdigit() and len(texte) < 12 else 0
+    fiche = Fiche.objects.visible_par(request.user).filter(pk=pk).first()
+    if fiche is None:
+        messages.error(
+            request, "Cette fiche n'existe pas ou ne vous est pas accessible : saisissez sans fiche."
+        )
+        return None
+    fiche.demarches_du_catalogue = [
+        pk for pk in fiche.demarches.values_list("pk", flat=True) if pk in catalogue.demarches
+    ]
+    return fiche
 
 
 def _entier_ou(valeur, defaut: int) -> int:
@@ -312,7 +347,7 @@ def demandes(request):
 def _demande_visible(request, pk) -> Demande:
     return get_object_or_404(
         Demande.objects.visible_par(request.user).select_related(
-            "structure__departement", "agent", "partenaire", "demarche", "commune"
+            "structure__departement", "agent", "partenaire", "demarche", "commune", "fiche"
         ),
         pk=pk,
     )
@@ -380,6 +415,11 @@ def _contexte_fiche(request, demande: Demande, **extra) -> dict:
         "auteur": demande.agent_id == request.user.pk,
         "responsable": responsable,
         "historique": _historique(demande, Catalogue.charger()),
+        "url_escalade": (
+            f"{reverse('escalades:ouvrir')}?demande={demande.pk}"
+            if demande.structure_id in perimetre.structures and not demande.annulee_le
+            else ""
+        ),
         "motif_form": MotifForm(),
         "refus": "",
         **extra,

@@ -93,6 +93,17 @@ class Fiche(Horodate):
     def a_revoir(self) -> bool:
         return self.statut == Statut.PUBLIEE and self.revoir_le < timezone.localdate()
 
+    def preparer_recherche(self) -> None:
+        """Recalcule `texte_recherche` : 1re ligne titre + mots-clés (poids fort), 2e ligne résumé + contenu.
+
+        Appelée par `actions.enregistrer_fiche` (et les commandes de chargement) avant chaque écriture ; sur
+        PostgreSQL, la colonne générée `vecteur` (migration 0002) en dérive le tsvector 'french'."""
+        from franceservices.core.texte import normaliser
+
+        tete = normaliser(f"{self.titre} {self.mots_cles.replace(',', ' ')}")
+        corps = normaliser(f"{self.resume} {self.contenu}")
+        self.texte_recherche = f"{tete}\n{corps}"
+
 
 class VersionFiche(models.Model):
     """Une version enregistrée d'une fiche (l'état après chaque modification)."""
