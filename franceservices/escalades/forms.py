@@ -189,9 +189,11 @@ class EscaladeForm(FormulaireDsfr):
         super().__init__(*args, **kwargs)
         self.partenaire = partenaire
         self.fields["structure"].queryset = Structure.objects.filter(pk__in=[s.pk for s in structures])
-        if len(structures) == 1:
-            self.fields["structure"].initial = structures[0].pk
+        self.structure_unique = structures[0] if len(structures) == 1 else None
+        if self.structure_unique is not None:
+            self.fields["structure"].initial = self.structure_unique.pk
             self.fields["structure"].widget = forms.HiddenInput()
+            self.fields["structure"].required = False
         self.fields["demarche"].queryset = Demarche.objects.filter(partenaire=partenaire).order_by("libelle")
         self.fields[
             "consentement"
@@ -203,6 +205,10 @@ class EscaladeForm(FormulaireDsfr):
 
     def champs_du_partenaire(self):
         return [self[_prefixe(spec["code"])] for spec in self.specs]
+
+    def clean_structure(self):
+        # Une seule France services : c'est la sienne, quel que soit le champ caché.
+        return self.structure_unique or self.cleaned_data.get("structure")
 
     def clean_usager_date_naissance(self):
         jour = self.cleaned_data.get("usager_date_naissance")
