@@ -14,7 +14,8 @@ class Presence(models.TextChoices):
 class PartenaireQuerySet(models.QuerySet):
     def proposes_a(self, utilisateur):
         """Partenaires que la personne voit au catalogue : le socle et les ajoutés ; un partenaire en pilote
-        seulement dans le périmètre d'un pilote en cours (ses départements ou ses France services), pour ses
+        seulement dans le périmètre d'un pilote en cours (ses départements ou ses France services : pour un
+        animateur ou une préfecture, un pilote qui couvre tout ou partie de son département), pour ses
         référents et pour l'équipe nationale."""
         from franceservices.comptes.perimetre import perimetre_de
 
@@ -29,6 +30,7 @@ class PartenaireQuerySet(models.QuerySet):
         territoire = perimetre.departements_animateur | perimetre.departements_prefecture
         if territoire:
             couverture |= models.Q(departements__in=territoire)
+            couverture |= models.Q(structures__departement_id__in=territoire)
         pilotes = pilotes.filter(couverture).values("partenaire_id")
         return self.filter(
             models.Q(presence__in=[Presence.SOCLE, Presence.AJOUTE])

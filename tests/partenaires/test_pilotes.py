@@ -25,6 +25,7 @@ def codes(qs):
         ("agent16", False),
         ("animateur53", True),
         ("animateur16", False),
+        ("animateur15", True),  # une France services de son département est listée
         ("prefecture53", True),
         ("referent_bdf", True),
         ("referent_caf", False),

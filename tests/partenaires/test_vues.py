@@ -187,3 +187,29 @@ def test_declaration_invalide_sans_500(monde):
     for donnees in ({}, {"agent": "abc", "formee_le": "x"}, {"agent": 999999999, "formee_le": "2026-01-01"}):
         assert client.post(url, donnees).status_code == 400
     assert client.get(url).status_code == 405
+
+
+def test_requetes_bornees(monde, bdf):
+    """Liste et fiche : un nombre de requêtes qui ne dépend ni du nombre de pilotes ni des agents formés."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_de(monde["nationale"])
+    fiche = reverse("partenaires:pilote", args=[monde["pilote"].pk])
+
+    def compter(url):
+        with CaptureQueriesContext(connection) as requetes:
+            assert client.get(url).status_code == 200
+        return len(requetes)
+
+    liste_1, fiche_1 = compter(LISTE), compter(fiche)
+    for i in range(5):
+        Pilote.objects.create(partenaire=bdf, nom=f"Autre {i}", debut=timezone.localdate()).departements.set(
+            [monde["mayenne"]]
+        )
+    for agent in ("agent53", "responsable53", "agent15"):
+        FormationPilote.objects.create(
+            pilote=monde["pilote"], agent=monde[agent], formee_le=timezone.localdate()
+        )
+    assert compter(LISTE) == liste_1
+    assert compter(fiche) == fiche_1
