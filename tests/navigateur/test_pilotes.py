@@ -98,6 +98,16 @@ def test_creer_un_pilote_puis_declarer_un_agent_forme(page, contexte, serveur, c
     expect(page.locator("#table-formations tbody")).to_contain_text("10/01/2026")
     assert auditer(page, axe) == []
 
+    # L'évaluation du pilote (équipe nationale) : tableau des indicateurs, méthode des comparables.
+    _connecter(contexte, serveur, comptes["nationale"])
+    page.goto("/partenaires/pilotes/")
+    page.get_by_role("link", name=NOM).click()
+    page.get_by_role("link", name="Évaluation du pilote").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Évaluation du pilote")
+    expect(page.locator("#table-indicateurs")).to_contain_text("Agents déclarés formés au pilote")
+    expect(page.locator("[data-methode] li")).to_have_count(4)
+    assert auditer(page, axe) == []
+
     # Lu après les actions du navigateur (SQLite : voir tests/core/validees.py).
     pilote = Pilote.objects.get(nom=NOM)
     assert list(pilote.departements.values_list("code", flat=True)) == ["16"] and pilote.fin is None
