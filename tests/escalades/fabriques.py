@@ -60,6 +60,17 @@ def escalade(*, agent, structure, partenaire, avec_consentement=True, pieces=(),
     )
 
 
+def connecter(client, utilisateur):
+    """Connexion de test, second facteur tenu pour vérifié (exigé de l'équipe nationale)."""
+    from franceservices.comptes.middleware import CLE_SESSION
+
+    client.force_login(utilisateur)
+    session = client.session
+    session[CLE_SESSION] = True
+    session.save()
+    return utilisateur
+
+
 def agent(structure):
     return personne(Role.AGENT, structure=structure)
 
