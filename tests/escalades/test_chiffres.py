@@ -159,3 +159,25 @@ def test_mediane_et_centile_sur_histogramme(valeurs):
 
 def test_histogramme_vide():
     assert mediane({}) is None and centile_90({}) is None
+
+
+def test_generer_escalades_synthetiques():
+    from django.core.management import CommandError, call_command
+
+    call_command("generer_escalades", "--nombre", "40", "--departement", "15", "--graine", "3", verbosity=0)
+    generees = Escalade.objects.all()
+    assert generees.count() == 40 and all(e.synthetique for e in generees)
+    assert {e.departement.code for e in generees} == {"15"}
+    closes = [e for e in generees if e.statut in STATUTS_CLOS]
+    assert closes and len(closes) < 40
+    for e in closes:
+        assert e.close_le >= e.ouverte_le and e.jours_ouvres_reponse is not None
+        assert e.dans_les_temps == (e.jours_ouvres_reponse <= e.delai_jours_ouvres)
+        assert (e.statut == Statut.REJETEE) == bool(e.motif_rejet)
+    assert all(e.messages.exists() for e in generees)
+    aujourdhui = timezone.localdate()
+    periode = Periode(date(aujourdhui.year - 1, 1, 1), aujourdhui.replace(day=1))
+    assert calculer(Q(), periode).vide  # jamais comptées dans les chiffres réels
+    assert calculer(Q(), periode, avec_synthetiques=True).total.ouvertes == 40
+    with pytest.raises(CommandError, match="Partenaire inconnu"):
+        call_command("generer_escalades", "--nombre", "1", "--partenaire", "inconnu")

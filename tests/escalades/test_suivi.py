@@ -1,7 +1,7 @@
 """Suivi automatique : relance J+N des référents, signalement du dépassement au contact national, en jours
 ouvrés (fériés exclus), idempotent, sans toucher aux escalades en attente, closes ou synthétiques."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -145,3 +145,12 @@ def test_partenaire_sans_engagement_ni_contact(contexte):
     assert suivre(le=date(2026, 10, 20)).signalees == [escalade.reference]
     assert notifications(escalade, TypeNotification.DEPASSEMENT) == [sorted([AGENT, REFERENT])]
     assert "Aucun contact national" in systeme(escalade)[-1]
+
+
+def test_tache_de_suivi(contexte):
+    from franceservices.escalades.taches import suivre_escalades_tache
+
+    escalade = contexte(timezone.localdate() - timedelta(days=60))
+    bilan = suivre_escalades_tache.call()
+    assert bilan["signalees"] == [escalade.reference] and bilan["relancees"] == []
+    assert suivre_escalades_tache.call()["signalees"] == []
