@@ -180,6 +180,23 @@ def test_echec_definitif_apres_le_maximum(escalade, settings):
     assert notification.tentatives == 2
 
 
+def test_reprise_des_echecs_apres_longue_panne(escalade, settings, serveur_smtp):
+    bon = settings.MAILERS
+    settings.ESCALADES_NOTIFICATION_TENTATIVES_MAX = 1
+    panne(settings)
+    notification = notifier(escalade, TypeNotification.OUVERTURE)
+    assert envoyer(notification.pk) == Resultat.ECHEC
+    settings.MAILERS = bon
+    call_command("envoyer_notifications", verbosity=0)
+    assert serveur_smtp.attendre(1, delai=0.3) == []  # l'échec définitif n'est pas repris sans --echecs
+    call_command("envoyer_notifications", "--echecs", "--dry-run", verbosity=0)
+    assert Notification.objects.get(pk=notification.pk).etat == EtatNotification.ECHEC
+    call_command("envoyer_notifications", "--echecs", verbosity=0)
+    assert len(serveur_smtp.attendre(1)) == 1
+    notification.refresh_from_db()
+    assert (notification.etat, notification.tentatives) == (EtatNotification.ENVOYEE, 1)
+
+
 def test_sans_destinataire_pas_de_notification(escalade):
     escalade.ouverte_par = None
     assert notifier(escalade, TypeNotification.STATUT) is None
