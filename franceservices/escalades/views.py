@@ -182,7 +182,6 @@ def ouvrir(request):
             "national": actions.acheminement_pour(partenaire, structure.departement) == Acheminement.NATIONAL,
             "erreurs": form.errors if form.is_bound else {},
         },
-        status=400 if form.is_bound else 200,
     )
 
 
@@ -336,7 +335,7 @@ def detail(request, pk):
             else:
                 messages.success(request, "Message envoyé.")
                 return redirect("escalades:detail", pk=escalade.pk)
-        return _rendre_detail(request, escalade, message_form=form, status=400)
+        return _rendre_detail(request, escalade, message_form=form)
     if cote == Cote.PARTENAIRE:
         journaliser(
             Evenement.ACCES_DONNEES_PERSONNELLES,
@@ -372,7 +371,7 @@ def statut(request, pk):
         else:
             messages.success(request, f"Escalade passée à « {Statut(f['vers']).label.lower()} ».")
             return redirect("escalades:detail", pk=escalade.pk)
-    return _rendre_detail(request, escalade, statut_form=form, status=400)
+    return _rendre_detail(request, escalade, statut_form=form)
 
 
 # — Pièces —
