@@ -239,6 +239,7 @@ def saisie(request):
             "rapides": rapides,
             "favoris": [catalogue.demarches[pk] for pk in favoris if pk in catalogue.demarches],
             "catalogue": catalogue,
+            "choix_favoris": catalogue.choix_demarches(proposes()),
             "correspondances": {d.pk: [d.partenaire_id, d.theme] for d in catalogue.demarches.values()},
             "une_structure": structures[0] if len(structures) == 1 else None,
             "nombre_erreurs": sum(len(v) for v in erreurs.values()),

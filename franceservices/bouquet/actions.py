@@ -66,6 +66,7 @@ def enregistrer_fiche(*, par, fiche: Fiche, motif: str = "", demarches=None, req
         cible=fiche,
         details={"version": fiche.version, "creation": creation, "motif": motif, "statut": fiche.statut},
     )
+    invalider_vocabulaire()
     transaction.on_commit(invalider_vocabulaire)
     return fiche
 

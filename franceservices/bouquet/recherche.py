@@ -131,27 +131,27 @@ def corriger(mots: list[str]) -> dict[str, list[str]]:
 # — Recherche —
 
 
-def _tsquery(mots: list[str], corrections: dict[str, list[str]]) -> str:
-    """« droit conte » → `droit | (compte | contre)` ; dernier mot non corrigé : aussi en préfixe (frappe)."""
+def _tsquery(mots: list[str], corrections: dict[str, list[str]], *, tous=False, poids="") -> str:
+    """« droit conte » → `droit | (compte | contre)` ; `tous` : `droit & (compte | contre)` ; `poids` :
+    seulement les mots de ce poids (« A » : titre et mots-clés). Dernier mot non corrigé : aussi en préfixe
+    (frappe en cours)."""
     termes = []
     for i, mot in enumerate(mots):
-        variantes = corrections.get(mot) or [mot]
+        variantes = [f"{v}:{poids}" if poids else v for v in (corrections.get(mot) or [mot])]
         if i == len(mots) - 1 and mot not in corrections and len(mot) >= 3:
-            variantes = [f"{mot}:*"]
+            variantes = [f"{mot}:*{poids}"]
         termes.append("(" + " | ".join(variantes) + ")" if len(variantes) > 1 else variantes[0])
-    return " | ".join(termes)
+    return (" & " if tous else " | ").join(termes)
 
 
 def _postgresql(fiches, mots, corrections) -> list[int]:
     requete = _tsquery(mots, corrections)
-    et = " & ".join(
-        "(" + " | ".join(corrections.get(m) or [m]) + ")" for m in mots
-    )  # tous les mots (ou une de leurs corrections)
+    # Bonus : tous les mots (ou une de leurs corrections) dans le titre ou les mots-clés (poids A du vecteur).
+    tete = _tsquery(mots, corrections, tous=True, poids="A")
     rang = RawSQL(
         "ts_rank(bouquet_fiche.vecteur, to_tsquery('french', %s))"
-        " + CASE WHEN to_tsvector('french', split_part(bouquet_fiche.texte_recherche, E'\\n', 1))"
-        " @@ to_tsquery('french', %s) THEN %s ELSE 0 END",
-        (requete, et, BONUS_TETE),
+        " + CASE WHEN bouquet_fiche.vecteur @@ to_tsquery('french', %s) THEN %s ELSE 0 END",
+        (requete, tete, BONUS_TETE),
     )
     return list(
         fiches.extra(where=["bouquet_fiche.vecteur @@ to_tsquery('french', %s)"], params=[requete])
