@@ -260,3 +260,11 @@ def test_exports(monde):
     assert valeurs["Escalades"] == (4, 1)
     assert list(classeur["Par mois"].iter_rows(values_only=True))[1] == ("2026-10", 4, 7, 1, 4)
     assert EvenementAudit.objects.filter(evenement=Evenement.EXPORT, details__format="xlsx").exists()
+
+
+def test_sans_comparables_le_dit(monde):
+    """Période sans aucune demande : ni bornes de volume utiles ni comparables ; la page le dit."""
+    client = client_de(personne(Role.EQUIPE_NATIONALE))
+    reponse = client.get(_url(monde, du="2025-01", au="2025-01"))
+    assert "data-sans-comparables" in reponse.content.decode()
+    assert "data-sans-comparables" not in client.get(_url(monde)).content.decode()
