@@ -47,6 +47,14 @@ def agents(escalade) -> list[str]:
     return [agent.email] if agent is not None and agent.is_active else []
 
 
+def contact_national(escalade) -> list[str]:
+    """L'adresse du contact national du partenaire (engagement), s'il y en a une."""
+    from .delais import engagement_de
+
+    adresse = engagement_de(escalade.partenaire).contact_national
+    return [adresse] if adresse else []
+
+
 def lien(escalade) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/escalades/{escalade.pk}/"
 
@@ -59,7 +67,8 @@ def notifier(escalade, type_: TypeNotification, *, message=None, destinataires=N
         if type_ in {TypeNotification.OUVERTURE, TypeNotification.RELANCE} or (
             message is not None and message.cote == Cote.STRUCTURE
         ):
-            destinataires = referents(escalade)
+            # Aucun référent nommé (ni territorial ni national) : le contact national du partenaire.
+            destinataires = referents(escalade) or contact_national(escalade)
         else:
             destinataires = agents(escalade)
     destinataires = sorted({d for d in destinataires if d})

@@ -201,3 +201,16 @@ def test_sans_destinataire_pas_de_notification(escalade):
     escalade.ouverte_par = None
     assert notifier(escalade, TypeNotification.STATUT) is None
     assert not Notification.objects.exists()
+
+
+def test_sans_referent_le_contact_national(escalade):
+    from franceservices.comptes.models import Habilitation
+    from franceservices.escalades.models import Engagement
+
+    Habilitation.objects.filter(role=Role.REFERENT_PARTENAIRE, partenaire=escalade.partenaire).delete()
+    Engagement.objects.update_or_create(
+        partenaire=escalade.partenaire, defaults={"contact_national": "national@partenaire.example"}
+    )
+    escalade.partenaire.refresh_from_db()
+    notification = notifier(escalade, TypeNotification.OUVERTURE)
+    assert notification.destinataires == ["national@partenaire.example"]
