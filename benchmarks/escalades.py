@@ -87,6 +87,11 @@ def generer(partenaire, departement: str, boite: int, national: int):
         n = synthetique.generer(boite + national - total, graine=total + 7)
         duree = time.perf_counter() - debut
         ligne(f"{n} escalades générées dans tout le pays en {duree:.1f} s ({n / duree:.0f}/s)")
+    from django.db import connection
+
+    with connection.cursor() as curseur:  # statistiques du planificateur à jour, comme après l'autovacuum
+        curseur.execute("ANALYZE escalades_escalade")
+        curseur.execute("ANALYZE escalades_message")
     ligne(
         f"base : {Escalade.objects.count()} escalades, dont "
         f"{Escalade.objects.filter(partenaire=partenaire, departement__code=departement).count()} pour "
