@@ -178,6 +178,16 @@ class Perimetre:
         return self.national or bool(self.structures or self.departements)
 
     @property
+    def voit_escalades(self) -> bool:
+        """Cas escaladés : agents et responsables (leurs structures), référents partenaires, équipe nationale.
+        Animateurs, préfectures et conseillers numériques voient les chiffres, pas les cas."""
+        return self.national or bool(self.structures or self.partenaires)
+
+    @property
+    def voit_pilotes(self) -> bool:
+        return self.national or bool(self.partenaires or self.departements or self.structures_responsable)
+
+    @property
     def voit_journal_audit(self) -> bool:
         return self.national
 

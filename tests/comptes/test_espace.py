@@ -52,6 +52,19 @@ def test_espace_agent(client, structure):
     assert reverse("comptes:jetons") in contenu
     assert reverse("comptes:invitations") not in contenu
     assert reverse("core:journal") not in contenu
+    # Bouquet de services : catalogue et escalades de sa structure ; ni chiffres des partenaires ni pilotes.
+    assert reverse("bouquet:accueil") in contenu
+    assert reverse("escalades:liste") in contenu
+    assert reverse("statistiques:escalades") not in contenu
+    assert reverse("partenaires:pilotes") not in contenu
+
+
+def test_espace_animateur_voit_les_chiffres_pas_les_cas(client):
+    animateur = personne(Role.ANIMATEUR, departement=Departement.objects.get(code="15"))
+    contenu = texte(connecte(client, animateur).get(reverse("comptes:espace")))
+    assert reverse("statistiques:escalades") in contenu
+    assert reverse("partenaires:pilotes") in contenu
+    assert reverse("escalades:liste") not in contenu
 
 
 def test_espace_responsable_peut_inviter(client, structure):
@@ -76,6 +89,8 @@ def test_espace_referent_partenaire(client):
     contenu = texte(connecte(client, referent).get(reverse("comptes:espace")))
     assert f"{partenaire} — {departement}" in contenu
     assert reverse("comptes:invitations") not in contenu
+    assert reverse("escalades:liste") in contenu
+    assert reverse("statistiques:escalades") in contenu
 
 
 def test_espace_n_affiche_que_les_habilitations_actives(client, structure):

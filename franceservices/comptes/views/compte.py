@@ -36,6 +36,10 @@ def espace(request):
         or bool(perimetre.structures_responsable or perimetre.departements_animateur),
         "saisit_des_demandes": perimetre.saisit_des_demandes,
         "voit_statistiques": perimetre.voit_statistiques,
+        "voit_bouquet": not perimetre.est_vide,
+        "voit_escalades": perimetre.voit_escalades,
+        "voit_pilotes": perimetre.voit_pilotes,
+        "voit_chiffres_escalades": perimetre.national or bool(perimetre.partenaires or perimetre.departements),
         "importe_l_activite": perimetre.national or bool(perimetre.structures_responsable),
     }
     return render(request, "comptes/espace.html", contexte)
