@@ -54,7 +54,7 @@ def test_espace_agent(client, structure):
     assert reverse("core:journal") not in contenu
     # Bouquet de services : catalogue et escalades de sa structure ; ni chiffres des partenaires ni pilotes.
     assert reverse("bouquet:accueil") in contenu
-    assert reverse("escalades:liste") in contenu
+    assert f'href="{reverse("escalades:liste")}"' in contenu
     assert reverse("statistiques:escalades") not in contenu
     assert reverse("partenaires:pilotes") not in contenu
 
@@ -64,7 +64,7 @@ def test_espace_animateur_voit_les_chiffres_pas_les_cas(client):
     contenu = texte(connecte(client, animateur).get(reverse("comptes:espace")))
     assert reverse("statistiques:escalades") in contenu
     assert reverse("partenaires:pilotes") in contenu
-    assert reverse("escalades:liste") not in contenu
+    assert f'href="{reverse("escalades:liste")}"' not in contenu
 
 
 def test_espace_responsable_peut_inviter(client, structure):
