@@ -278,3 +278,24 @@ def test_fiche_referent_repond_agent_voit_la_reponse(client, cas):
     assert not EvenementAudit.objects.filter(
         evenement=Evenement.ACCES_DONNEES_PERSONNELLES, acteur=agent
     ).exists()
+
+
+def test_agent_de_plusieurs_france_services_choisit_la_sienne(client, cas):
+    from tests.comptes.factories import HabilitationFactory
+
+    structure, partenaire, agent = cas
+    seconde = f.structure("24")
+    HabilitationFactory(utilisateur=agent, role=Role.AGENT, structure=seconde)
+    client.force_login(agent)
+    contenu = client.get(OUVRIR, {"partenaire": partenaire.pk}).content.decode()
+    assert f'<option value="{seconde.pk}">' in contenu and f'<option value="{structure.pk}">' in contenu
+    etrangere = f.structure("16", 1)
+    reponse = client.post(
+        f"{OUVRIR}?partenaire={partenaire.pk}", _donnees(partenaire, structure=etrangere.pk)
+    )
+    assert reponse.status_code == 200
+    assert "France services : Sélectionnez un choix valide" in reponse.content.decode()
+    reponse = client.post(f"{OUVRIR}?partenaire={partenaire.pk}", _donnees(partenaire, structure=seconde.pk))
+    assert reponse.status_code == 302
+    escalade = Escalade.objects.get()
+    assert escalade.structure == seconde and escalade.departement == seconde.departement
