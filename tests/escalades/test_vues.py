@@ -299,3 +299,34 @@ def test_agent_de_plusieurs_france_services_choisit_la_sienne(client, cas):
     assert reponse.status_code == 302
     escalade = Escalade.objects.get()
     assert escalade.structure == seconde and escalade.departement == seconde.departement
+
+
+def test_fiche_d_une_escalade_rejetee_puis_d_une_resolue(client, cas):
+    from franceservices.escalades.models import MotifRejet
+
+    structure, partenaire, agent = cas
+    referent = f.referent(partenaire, structure.departement)
+    rejetee = f.escalade(agent=agent, structure=structure, partenaire=partenaire)
+    actions.changer_statut(
+        par=referent,
+        escalade=rejetee,
+        vers=Statut.REJETEE,
+        motif_rejet=MotifRejet.AUTRE,
+        precision="Hors délai légal",
+    )
+    resolue = f.escalade(agent=agent, structure=structure, partenaire=partenaire, avec_consentement=False)
+    actions.changer_statut(par=referent, escalade=resolue, vers=Statut.PRISE_EN_CHARGE)
+    actions.changer_statut(par=referent, escalade=resolue, vers=Statut.ATTENTE_STRUCTURE)
+    client.force_login(agent)
+    contenu = client.get(reverse("escalades:detail", args=[resolue.pk])).content.decode()
+    assert "L'horloge est arrêtée depuis le" in contenu
+    assert "Pas d'accord enregistré" in contenu
+    actions.changer_statut(par=referent, escalade=resolue, vers=Statut.RESOLUE)
+
+    contenu = client.get(reverse("escalades:detail", args=[rejetee.pk])).content.decode()
+    assert "Rejetée : Autre motif (précisé)" in contenu and "Hors délai légal" in contenu
+    assert "data-repondre" not in contenu and "le fil est en lecture seule" in contenu
+    contenu = client.get(reverse("escalades:detail", args=[resolue.pk])).content.decode()
+    assert "Close le" in contenu and "dans le délai" in contenu
+    assert client.post(reverse("escalades:detail", args=[resolue.pk]), {"texte": "Merci"}).status_code == 200
+    assert resolue.messages.filter(texte="Merci").count() == 0
