@@ -74,17 +74,17 @@ def _contexte_ouverture(request, perimetre):
     if pk := _entier(request.GET.get("demande")):
         demande = get_object_or_404(
             Demande.objects.visible_par(request.user)
-            .filter(structure_id__in=perimetre.structures, partenaire__isnull=False)
+            .filter(structure_id__in=perimetre.structures)
             .select_related("partenaire", "demarche", "structure"),
             pk=pk,
         )
         origine.update(
             demande=demande, partenaire=demande.partenaire, demarche=demande.demarche, fiche=demande.fiche
         )
-    elif pk := _entier(request.GET.get("demarche")):
+    if origine["partenaire"] is None and (pk := _entier(request.GET.get("demarche"))):
         demarche = get_object_or_404(Demarche.objects.select_related("partenaire"), pk=pk)
         origine.update(demarche=demarche, partenaire=demarche.partenaire)
-    elif pk := _entier(request.GET.get("partenaire")):
+    if origine["partenaire"] is None and (pk := _entier(request.GET.get("partenaire"))):
         origine["partenaire"] = get_object_or_404(
             Partenaire.objects.proposes_a(request.user).filter(actif=True), pk=pk
         )
@@ -106,7 +106,9 @@ def ouvrir(request):
             partenaires=Partenaire.objects.proposes_a(request.user).filter(actif=True).order_by("nom_court")
         )
         return render(
-            request, "escalades/choix_partenaire.html", {"titre": "Ouvrir une escalade", "choix": choix}
+            request,
+            "escalades/choix_partenaire.html",
+            {"titre": "Ouvrir une escalade", "choix": choix, "demande": origine["demande"]},
         )
 
     demarche = origine["demarche"]

@@ -330,3 +330,18 @@ def test_fiche_d_une_escalade_rejetee_puis_d_une_resolue(client, cas):
     assert "Close le" in contenu and "dans le délai" in contenu
     assert client.post(reverse("escalades:detail", args=[resolue.pk]), {"texte": "Merci"}).status_code == 200
     assert resolue.messages.filter(texte="Merci").count() == 0
+
+
+def test_demande_sans_partenaire_national_propose_le_choix(client, cas):
+    structure, partenaire, agent = cas
+    demande = enregistrer_une(structure, agent, partenaire=None, partenaire_autre="Mutuelle locale")
+    client.force_login(agent)
+    reponse = client.get(OUVRIR, {"demande": demande.pk})
+    contenu = reponse.content.decode()
+    assert reponse.status_code == 200, contenu[contenu.find("<main") : contenu.find("</main>")]
+    assert f'name="demande" value="{demande.pk}"' in contenu, contenu[
+        contenu.find("<main") : contenu.find("</main>")
+    ]
+    reponse = client.post(f"{OUVRIR}?demande={demande.pk}&partenaire={partenaire.pk}", _donnees(partenaire))
+    assert reponse.status_code == 302
+    assert Escalade.objects.get().demande == demande
