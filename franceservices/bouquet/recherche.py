@@ -175,22 +175,20 @@ def _sqlite(fiches, mots, corrections) -> list[int]:
                 | Q(texte_recherche__startswith=prefixe)
             )
     candidats = fiches.filter(condition).values_list("pk", "titre", "texte_recherche")
+    prefixes = [tuple(g) for g in groupes]
     scores = []
     for pk, titre, texte in candidats:
         tete, _, corps = texte.partition("\n")
         mots_tete, mots_corps = tete.split(), corps.split()
-        score = 0.0
-        trouves = 0
-        for groupe in groupes:
-            dans_tete = sum(1 for m in mots_tete if m.startswith(tuple(groupe)))
-            dans_corps = sum(1 for m in mots_corps if m.startswith(tuple(groupe)))
-            if dans_tete or dans_corps:
-                trouves += 1
-            score += 3 * min(dans_tete, 3) + min(dans_corps, 5) * 0.5
-        if trouves == len(groupes) and all(any(m.startswith(tuple(g)) for m in mots_tete) for g in groupes):
-            score += 10
-        score += 5 * trouves
-        if score:
+        score, trouves, tous_en_tete = 0.0, 0, True
+        for groupe in prefixes:
+            dans_tete = sum(1 for m in mots_tete if m.startswith(groupe))
+            dans_corps = sum(1 for m in mots_corps if m.startswith(groupe)) if len(mots_corps) else 0
+            trouves += bool(dans_tete or dans_corps)
+            tous_en_tete = tous_en_tete and bool(dans_tete)
+            score += 3 * min(dans_tete, 3) + 0.5 * min(dans_corps, 5)
+        if trouves:
+            score += 5 * trouves + (10 if tous_en_tete else 0)
             scores.append((-score, titre, pk))
     scores.sort()
     return [pk for _, _, pk in scores[:RESULTATS_MAX]]
