@@ -185,7 +185,7 @@ class Perimetre:
 
     @property
     def voit_pilotes(self) -> bool:
-        return self.national or bool(self.partenaires or self.departements or self.structures_responsable)
+        return self.national or bool(self.partenaires or self.departements or self.structures)
 
     @property
     def voit_journal_audit(self) -> bool:

@@ -56,7 +56,7 @@ def test_espace_agent(client, structure):
     assert reverse("bouquet:accueil") in contenu
     assert f'href="{reverse("escalades:liste")}"' in contenu
     assert reverse("statistiques:escalades") not in contenu
-    assert reverse("partenaires:pilotes") not in contenu
+    assert reverse("partenaires:pilotes") in contenu  # les pilotes qui couvrent sa structure
 
 
 def test_espace_animateur_voit_les_chiffres_pas_les_cas(client):

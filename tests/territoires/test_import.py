@@ -102,8 +102,9 @@ def test_import_idempotent():
     avant = (Commune.objects.count(), Structure.objects.count(), JourFerie.objects.count())
     sortie = _sortie_import()
     bilans = [ligne for ligne in sortie.splitlines() if "créé(s)" in ligne]
-    # régions, départements, communes, jours fériés, partenaires, démarches, France services
-    assert len(bilans) == 7, sortie
+    # régions, départements, communes, jours fériés, partenaires, démarches, engagements et formulaires
+    # d'escalade, France services
+    assert len(bilans) == 9, sortie
     for ligne in bilans:
         assert re.search(r": 0 créé\(s\), 0 mis à jour, \d+ inchangé\(s\), 0 rejeté\(s\)$", ligne), ligne
     assert "Communes : 0 créé(s), 0 mis à jour, 37590 inchangé(s)" in sortie
