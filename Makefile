@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 MANAGE := $(RUN) python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help uv install run migrate import demo serve test lint fix test-unitaires test-navigateur bench chromium clean
+.PHONY: help uv install run worker migrate import demo serve test lint fix test-unitaires test-navigateur bench chromium clean
 
 help: ## Affiche cette aide
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -37,8 +37,11 @@ demo: import ## Crée (ou remet en état) les comptes de démonstration, un par 
 	$(MANAGE) creer_pilote_demo
 	$(MANAGE) generer_activite --departement 16 --par-mois 600 --si-vide
 
-run: demo ## Installe, migre, importe, crée les comptes de démo et sert sur http://127.0.0.1:$(PORT)
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+run: demo ## Installe, migre, importe, crée les comptes de démo et sert sur http://127.0.0.1:$(PORT) (avec le worker)
+	@trap 'kill 0' EXIT; $(MANAGE) db_worker & $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+worker: migrate ## Lance seul le worker des tâches de fond (courriels des escalades…)
+	$(MANAGE) db_worker
 
 lint: install ## Ruff (lint + format) et migrations à jour
 	$(RUN) ruff check .

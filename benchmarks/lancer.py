@@ -6,7 +6,9 @@ Affiche :
   à côté de la référence naïve (haversine sur tous les lieux) mesurée dans la même exécution ;
 - le débit de l'API `proximite` à côté d'une vue JSON triviale servie de la même façon ;
 - le poids transféré de la page de résultats (HTML + CSS + JS + polices, compressés en brotli) ;
-- le rendu des listes filtrées par périmètre (benchmarks/perimetre.py).
+- le rendu des listes filtrées par périmètre (benchmarks/perimetre.py) ;
+- l'activité à l'échelle du réseau (benchmarks/activite.py), la recherche dans la base de connaissances
+  (benchmarks/recherche_fiches.py) et la boîte d'un référent à 10 000 escalades (benchmarks/escalades.py).
 """
 
 import os
@@ -190,3 +192,6 @@ if __name__ == "__main__":
     bench_perimetre()
     # Activité à l'échelle du réseau : base PostgreSQL dédiée, processus à part (autres réglages).
     subprocess.run([sys.executable, str(RACINE / "benchmarks" / "activite.py")], check=False)
+    # Bouquet de services : recherche dans 2 000+ fiches, boîte d'un référent à 10 000 escalades.
+    for banc in ("recherche_fiches.py", "escalades.py"):
+        subprocess.run([sys.executable, str(RACINE / "benchmarks" / banc)], check=False)
