@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from .forms import verifier_champs
-from .models import Engagement, Escalade, Formulaire, Message, PieceJointe
+from .models import Engagement, Escalade, Formulaire, Message, Notification, PieceJointe
 
 
 @admin.register(Engagement)
@@ -91,3 +91,26 @@ class EscaladeAdmin(LectureSeule, admin.ModelAdmin):
     exclude = ["usager_nom", "usager_prenom", "usager_date_naissance", "donnees"]
     inlines = [MessageInline, PieceInline]
     list_select_related = ["partenaire", "structure"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(LectureSeule, admin.ModelAdmin):
+    """Suivi des courriels : ceux en échec définitif se renvoient par `envoyer_notifications --echecs`."""
+
+    list_display = ["creee_le", "type", "escalade", "etat", "tentatives", "envoyee_le", "derniere_erreur"]
+    list_filter = ["etat", "type"]
+    search_fields = ["escalade__reference"]
+    date_hierarchy = "creee_le"
+    fields = [
+        "escalade",
+        "type",
+        "destinataires",
+        "sujet",
+        "etat",
+        "tentatives",
+        "derniere_erreur",
+        "creee_le",
+        "envoyee_le",
+    ]
+    readonly_fields = fields
+    list_select_related = ["escalade"]

@@ -65,3 +65,28 @@ def test_escalades_en_lecture_seule_dans_l_admin(client):
     reponse = client.get(reverse("admin:escalades_escalade_change", args=[escalade.pk]))
     assert reponse.status_code == 200
     assert "Martin" not in reponse.content.decode()
+
+
+def test_notifications_en_echec_visibles_dans_l_admin(client):
+    from franceservices.escalades.models import EtatNotification, Notification, TypeNotification
+
+    structure, partenaire = f.structure("16"), f.partenaire()
+    escalade = f.escalade(agent=f.agent(structure), structure=structure, partenaire=partenaire)
+    Notification.objects.create(
+        escalade=escalade,
+        type=TypeNotification.OUVERTURE,
+        destinataires=["referent@exemple.fr"],
+        sujet="Sujet",
+        corps="Corps",
+        etat=EtatNotification.ECHEC,
+        tentatives=8,
+        derniere_erreur="Connexion refusée par le serveur SMTP",
+    )
+    superutilisateur = personne(Role.EQUIPE_NATIONALE)
+    superutilisateur.is_staff = superutilisateur.is_superuser = True
+    superutilisateur.save()
+    f.connecter(client, superutilisateur)
+    reponse = client.get(reverse("admin:escalades_notification_changelist"), {"etat__exact": "echec"})
+    assert reponse.status_code == 200
+    assert "Connexion refusée par le serveur SMTP" in reponse.content.decode()
+    assert not site._registry[Notification].has_change_permission(None)
