@@ -35,6 +35,7 @@ import: migrate ## Importe le référentiel s'il ne l'est pas encore (REFERENCE_
 demo: import ## Crée (ou remet en état) les comptes de démonstration, un par rôle (DEBUG seulement)
 	$(MANAGE) creer_comptes_demo
 	$(MANAGE) creer_pilote_demo
+	$(MANAGE) charger_fiches_exemple --responsable national@demo.france-services.invalid
 	$(MANAGE) generer_activite --departement 16 --par-mois 600 --si-vide
 
 run: demo ## Installe, migre, importe, crée les comptes de démo et sert sur http://127.0.0.1:$(PORT) (avec le worker)

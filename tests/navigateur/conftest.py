@@ -49,7 +49,6 @@ DELAI_MS = 15_000
 # page en demandait un, il manquerait (404) et le contrôle des erreurs de console le signalerait.
 STATIQUES_IGNORES = [
     "admin",
-    "django_htmx",
     "django-dsfr",
     "analytics",
     "artwork",
