@@ -31,50 +31,14 @@ from urllib.parse import urlencode
 
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
+from benchmarks.commun import environnement, ligne, percentile, preparer_base, titre  # noqa: E402
+
 BASE = "franceservices_bench_activite"
 URL_BASE = f"postgres://postgres@127.0.0.1:5432/{BASE}"
-ENV = {
-    "DATABASE_URL": URL_BASE,
-    "DEBUG": "false",
-    "SECRET_KEY": "bench-seulement-" + "x" * 40,
-    "SECURE_SSL_REDIRECT": "false",
-    "DOUBLE_FACTEUR_EQUIPE_NATIONALE": "false",
-    "STATIC_MANIFEST": "false",  # pas de collectstatic : les fichiers statiques ne sont pas mesurés ici
-    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-}
-os.environ.update(ENV)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+ENV = environnement(BASE)
 
 DU, AU = date(2026, 1, 1), date(2026, 10, 1)  # 10 mois
 DEPARTEMENT = "59"  # le Nord : l'un des plus gros départements
-
-
-def titre(texte):
-    print(f"\n## {texte}", flush=True)
-
-
-def ligne(texte):
-    print(f"- {texte}", flush=True)
-
-
-def percentile(valeurs, p):
-    valeurs = sorted(valeurs)
-    return valeurs[min(len(valeurs) - 1, round(p / 100 * (len(valeurs) - 1)))]
-
-
-def preparer_base():
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as cnx:
-        if not cnx.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BASE]).fetchone():
-            cnx.execute(f"CREATE DATABASE {BASE}")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("importer_referentiel", "--si-vide", verbosity=0)
 
 
 def generer(volume: int, regenerer: bool):
@@ -395,7 +359,7 @@ def main():
         f"{os.cpu_count()} cœurs, Python {platform.python_version()}, base {BASE}",
         flush=True,
     )
-    preparer_base()
+    preparer_base(BASE)
     if not args.seulement_ecriture:
         generer(args.volume, args.regenerer)
         tableaux(args.brut_10_mois)

@@ -26,46 +26,10 @@ from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
+from benchmarks.commun import environnement, ligne, percentile, preparer_base, titre  # noqa: E402
+
 BASE = "franceservices_bench_escalades"
-ENV = {
-    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{BASE}",
-    "DEBUG": "false",
-    "SECRET_KEY": "bench-seulement-" + "x" * 40,
-    "SECURE_SSL_REDIRECT": "false",
-    "DOUBLE_FACTEUR_EQUIPE_NATIONALE": "false",
-    "STATIC_MANIFEST": "false",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-}
-os.environ.update(ENV)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-
-def titre(texte):
-    print(f"\n## {texte}", flush=True)
-
-
-def ligne(texte):
-    print(f"- {texte}", flush=True)
-
-
-def percentile(valeurs, p):
-    valeurs = sorted(valeurs)
-    return valeurs[min(len(valeurs) - 1, round(p / 100 * (len(valeurs) - 1)))]
-
-
-def preparer_base():
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as cnx:
-        if not cnx.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BASE]).fetchone():
-            cnx.execute(f"CREATE DATABASE {BASE}")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("importer_referentiel", "--si-vide", verbosity=0)
+ENV = environnement(BASE)
 
 
 def generer(partenaire, departement: str, boite: int, national: int):
@@ -211,7 +175,7 @@ def main():
     options = parser.parse_args()
 
     titre("Escalades — préparation (base franceservices_bench_escalades)")
-    preparer_base()
+    preparer_base(BASE)
     from django.db.models import Q
     from django.urls import reverse
     from django.utils import timezone

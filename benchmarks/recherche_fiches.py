@@ -14,7 +14,6 @@ Objectif : p95 ≤ 50 ms sur PostgreSQL.
 """
 
 import argparse
-import os
 import platform
 import random
 import statistics
@@ -25,18 +24,10 @@ from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
+from benchmarks.commun import environnement, ligne, percentile, preparer_base, titre  # noqa: E402
+
 BASE = "franceservices_bench_fiches"
-ENV = {
-    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{BASE}",
-    "DEBUG": "false",
-    "SECRET_KEY": "bench-seulement-" + "x" * 40,
-    "SECURE_SSL_REDIRECT": "false",
-    "DOUBLE_FACTEUR_EQUIPE_NATIONALE": "false",
-    "STATIC_MANIFEST": "false",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-}
-os.environ.update(ENV)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+ENV = environnement(BASE)
 
 # (requête d'agent, mot du titre de la fiche d'exemple attendue en premier)
 REQUETES = [
@@ -65,19 +56,6 @@ REQUETES = [
 ]
 
 
-def titre(texte):
-    print(f"\n## {texte}", flush=True)
-
-
-def ligne(texte):
-    print(f"- {texte}", flush=True)
-
-
-def percentile(valeurs, p):
-    valeurs = sorted(valeurs)
-    return valeurs[min(len(valeurs) - 1, round(p / 100 * (len(valeurs) - 1)))]
-
-
 def faute(mot: str, hasard: random.Random) -> str:
     """Une faute de frappe : lettre oubliée, doublée, inversée ou accent retiré."""
     if len(mot) < 5:
@@ -103,21 +81,6 @@ def requetes_realistes(nombre: int, graine: int = 20261127) -> list[tuple[str, s
             requete = " ".join(mots)
         resultat.append((requete, attendu))
     return resultat
-
-
-def preparer_base():
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as cnx:
-        if not cnx.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BASE]).fetchone():
-            cnx.execute(f"CREATE DATABASE {BASE}")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("importer_referentiel", "--si-vide", verbosity=0)
 
 
 def comptes():
@@ -201,7 +164,7 @@ def main():
     ligne(
         f"Machine : {platform.node()} · {platform.processor() or platform.machine()} · Python {platform.python_version()}"
     )
-    preparer_base()
+    preparer_base(BASE)
     from django.db import connection
     from django.test import Client
 

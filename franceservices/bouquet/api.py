@@ -65,7 +65,7 @@ def partenaires(request):
     summary="Démarches du catalogue (règle de la charte, pièces, liens officiels)",
 )
 def demarches(request, filtres: Query[FiltresDemarches]):
-    qs = Demarche.objects.filter(actif=True, partenaire__in=_partenaires()).select_related("partenaire")
+    qs = demarches_publiques().select_related("partenaire")
     if filtres.partenaire:
         if not _partenaires().filter(code=filtres.partenaire).exists():
             raise HttpError(
@@ -81,11 +81,13 @@ def demarches(request, filtres: Query[FiltresDemarches]):
     summary="Une démarche du catalogue",
 )
 def demarche(request, demarche_id: int):
-    d = get_object_or_404(
-        Demarche.objects.filter(actif=True, partenaire__in=_partenaires()).select_related("partenaire"),
-        pk=demarche_id,
-    )
+    d = get_object_or_404(demarches_publiques().select_related("partenaire"), pk=demarche_id)
     return _demarche(d)
+
+
+def demarches_publiques():
+    """Les démarches publiées par l'API : actives, des partenaires du socle et ajoutés."""
+    return Demarche.objects.filter(actif=True, partenaire__in=_partenaires())
 
 
 def _demarche(d: Demarche) -> dict:

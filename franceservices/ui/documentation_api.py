@@ -111,11 +111,11 @@ def _exemple_valeur(parametre: dict):
     return schema.get("default")
 
 
-def _exemple(chemin_relatif: str, chemin: str, parametres: list[dict], id_fs: str | None) -> str:
+def _exemple(chemin_relatif: str, chemin: str, parametres: list[dict], valeurs_chemin: dict) -> str:
     url = chemin
     for p in parametres:
         if p["in"] == "path":
-            valeur = id_fs if p["name"] == "id_fs" and id_fs else _exemple_valeur(p)
+            valeur = valeurs_chemin.get(p["name"]) or _exemple_valeur(p)
             if valeur is not None:
                 url = url.replace("{" + p["name"] + "}", str(valeur))
     requete = EXEMPLES.get(chemin_relatif)
@@ -142,7 +142,7 @@ def _champs(schema: dict, refs: set[str]) -> list[dict]:
     ]
 
 
-def documenter(schema_openapi: dict, racine: str, id_fs: str | None = None) -> dict:
+def documenter(schema_openapi: dict, racine: str, valeurs_chemin: dict | None = None) -> dict:
     """Le contexte de la page : opérations (paramètres, exemple, réponses) et schémas des réponses."""
     operations, refs = [], set()
     for chemin, methodes in schema_openapi.get("paths", {}).items():
@@ -177,7 +177,7 @@ def documenter(schema_openapi: dict, racine: str, id_fs: str | None = None) -> d
                         }
                         for p in parametres
                     ],
-                    "exemple": _exemple(chemin_relatif, chemin, parametres, id_fs)
+                    "exemple": _exemple(chemin_relatif, chemin, parametres, valeurs_chemin or {})
                     if methode == "get"
                     else "",
                     # Route privée : jeton d'API personnel (schéma de sécurité Bearer).
@@ -217,11 +217,16 @@ def documenter(schema_openapi: dict, racine: str, id_fs: str | None = None) -> d
 @require_GET
 def documentation_api(request):
     from config.api import api
+    from franceservices.bouquet.api import demarches_publiques
     from franceservices.structures.models import Structure
 
     racine = reverse(f"{api.urls_namespace}:api-root")
-    id_fs = Structure.objects.order_by("id_fs").values_list("id_fs", flat=True).first()
-    contexte = documenter(api.get_openapi_schema(path_prefix=racine), racine, id_fs)
+    # Des identifiants qui existent : chaque exemple de la page répond vraiment.
+    valeurs_chemin = {
+        "id_fs": Structure.objects.order_by("id_fs").values_list("id_fs", flat=True).first(),
+        "demarche_id": demarches_publiques().order_by("pk").values_list("pk", flat=True).first(),
+    }
+    contexte = documenter(api.get_openapi_schema(path_prefix=racine), racine, valeurs_chemin)
     contexte.update(
         titre="Documentation de l'API",
         racine_absolue=request.build_absolute_uri(racine),

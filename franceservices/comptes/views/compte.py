@@ -39,7 +39,8 @@ def espace(request):
         "voit_bouquet": not perimetre.est_vide,
         "voit_escalades": perimetre.voit_escalades,
         "voit_pilotes": perimetre.voit_pilotes,
-        "voit_chiffres_escalades": perimetre.national or bool(perimetre.partenaires or perimetre.departements),
+        "voit_chiffres_escalades": perimetre.national
+        or bool(perimetre.partenaires or perimetre.departements),
         "importe_l_activite": perimetre.national or bool(perimetre.structures_responsable),
     }
     return render(request, "comptes/espace.html", contexte)
