@@ -8,8 +8,11 @@ import os
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.management import call_command
+
+from tests.smtp import ServeurSMTP, port_libre
 
 DONNEES = Path(settings.REFERENCE_DATA_DIR)
 
@@ -54,3 +57,23 @@ def cache_vide():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def serveur_smtp(settings):
+    """Serveur SMTP réel sur 127.0.0.1 ; MAILERS pointe vers lui le temps du test.
+
+    `serveur_smtp.messages` : les `email.message.EmailMessage` reçus ; `serveur_smtp.port`."""
+    serveur = ServeurSMTP(port=port_libre())
+    controleur = Controller(serveur, hostname="127.0.0.1", port=serveur.port)
+    controleur.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": serveur.port, "timeout": 5},
+        }
+    }
+    try:
+        yield serveur
+    finally:
+        controleur.stop()

@@ -2,7 +2,6 @@
 serveur de courriel sans perte, reprise idempotente (`envoyer_notifications`), échec définitif."""
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
@@ -14,8 +13,8 @@ from franceservices.escalades.synthetique import nouvelle_escalade
 from franceservices.escalades.taches import envoyer_notification_tache
 from franceservices.partenaires.models import Partenaire
 from franceservices.structures.models import Structure
-from tests.comptes.conftest import ServeurSMTP, port_libre
 from tests.comptes.factories import personne
+from tests.smtp import port_libre
 
 pytestmark = pytest.mark.django_db
 
@@ -43,25 +42,8 @@ def escalade():
     )
 
 
-@pytest.fixture
-def serveur_smtp(settings):
-    """Vrai serveur SMTP (aiosmtpd) sur la boucle locale, comme tests/comptes/conftest.py."""
-    serveur = ServeurSMTP(port=port_libre())
-    controleur = Controller(serveur, hostname="127.0.0.1", port=serveur.port)
-    controleur.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": serveur.port, "timeout": 5},
-        }
-    }
-    try:
-        yield serveur
-    finally:
-        controleur.stop()
-
-
 def panne(settings):
+    """Plus de serveur SMTP : le port indiqué ne répond pas."""
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",

@@ -10,7 +10,6 @@ from franceservices.escalades import actions
 from franceservices.escalades.models import EtatNotification, MotifRejet, Notification, Statut
 from franceservices.escalades.suivi import suivre
 from tests.escalades import fabriques
-from tests.escalades.test_notifications import serveur_smtp  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +28,7 @@ def corps(message):
     return message["Subject"] + message.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_parcours_ouverture_rejet(serveur_smtp, worker, django_capture_on_commit_callbacks):  # noqa: F811
+def test_parcours_ouverture_rejet(serveur_smtp, worker, django_capture_on_commit_callbacks):
     structure = fabriques.structure("16")
     partenaire = fabriques.partenaire()
     agent = fabriques.agent(structure)
