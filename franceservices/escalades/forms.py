@@ -52,6 +52,8 @@ def verifier_champs(champs) -> list[dict]:
             choix = champ.get("choix")
             if not isinstance(choix, list) or not choix or not all(isinstance(c, str) and c for c in choix):
                 erreurs.append(f"Champ n° {i} : « choix » doit être une liste non vide de libellés.")
+        elif "choix" in champ:
+            erreurs.append(f"Champ n° {i} : « choix » ne vaut que pour le type choix.")
         for booleen in ("obligatoire", "personnel"):
             if booleen in champ and not isinstance(champ[booleen], bool):
                 erreurs.append(f"Champ n° {i} : « {booleen} » doit valoir true ou false.")

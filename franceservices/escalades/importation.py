@@ -18,15 +18,13 @@ from franceservices.activite.models import Demarche
 from franceservices.core.importation import Bilan, FichierInvalide, lire_csv
 from franceservices.partenaires.models import Partenaire
 
+from .forms import verifier_champs as verifier_definition
 from .models import Engagement, Formulaire
 
 DOSSIER = Path(__file__).parent / "donnees"
 FICHIER_ENGAGEMENTS = DOSSIER / "engagements.csv"
 FICHIER_FORMULAIRES = DOSSIER / "formulaires.json"
 
-TYPES = {"texte", "nombre", "date", "choix", "identifiant"}
-CLES = {"code", "libelle", "type", "obligatoire", "aide", "choix", "personnel"}
-CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 DELAI_MAX = 60
 
 
@@ -99,38 +97,18 @@ def lire_engagements(chemin: Path = FICHIER_ENGAGEMENTS) -> dict[str, dict]:
 
 
 def verifier_champs(champs, ou: str) -> list[dict]:
-    """Même contrat que `Formulaire.champs` : liste de {code, libelle, type, obligatoire, aide, choix, personnel}."""
+    """Les règles de `escalades.forms.verifier_champs` (celles de l'admin), plus deux exigences du fichier :
+    au moins un champ, et « obligatoire » / « personnel » toujours écrits."""
     if not isinstance(champs, list) or not champs:
         raise FichierInvalide(f"{ou} : « champs » doit être une liste non vide d'objets.")
-    codes = set()
+    try:
+        verifier_definition(champs)
+    except ValidationError as erreur:
+        raise FichierInvalide(f"{ou} : {' '.join(erreur.messages)}") from None
     for i, champ in enumerate(champs, start=1):
-        ici = f"{ou}, champ n° {i}"
-        if not isinstance(champ, dict):
-            raise FichierInvalide(f"{ici} : un objet JSON est attendu.")
-        inconnues = set(champ) - CLES
-        if inconnues:
-            raise FichierInvalide(f"{ici} : clé(s) inconnue(s) {', '.join(sorted(inconnues))}.")
-        code = champ.get("code")
-        if not isinstance(code, str) or not CODE.match(code):
-            raise FichierInvalide(f"{ici} : « code » manquant ou invalide (minuscules, chiffres, _).")
-        if code in codes:
-            raise FichierInvalide(f"{ici} : le code « {code} » est en double.")
-        codes.add(code)
-        if not isinstance(champ.get("libelle"), str) or not champ["libelle"].strip():
-            raise FichierInvalide(f"{ici} ({code}) : « libelle » manquant.")
-        if champ.get("type") not in TYPES:
-            raise FichierInvalide(f"{ici} ({code}) : « type » doit valoir {', '.join(sorted(TYPES))}.")
-        if champ["type"] == "choix":
-            choix = champ.get("choix")
-            if not isinstance(choix, list) or not choix or not all(isinstance(c, str) and c for c in choix):
-                raise FichierInvalide(f"{ici} ({code}) : « choix » doit être une liste non vide de libellés.")
-        elif "choix" in champ:
-            raise FichierInvalide(f"{ici} ({code}) : « choix » ne vaut que pour le type choix.")
         for booleen in ("obligatoire", "personnel"):
             if not isinstance(champ.get(booleen), bool):
-                raise FichierInvalide(f"{ici} ({code}) : « {booleen} » doit valoir true ou false.")
-        if not isinstance(champ.get("aide", ""), str):
-            raise FichierInvalide(f"{ici} ({code}) : « aide » doit être un texte.")
+                raise FichierInvalide(f"{ou}, champ n° {i} : « {booleen} » doit valoir true ou false.")
     return champs
 
 

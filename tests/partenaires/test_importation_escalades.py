@@ -134,7 +134,7 @@ CHAMP = {"code": "a", "libelle": "A", "type": "texte", "obligatoire": True, "aid
         ),
         (
             json.dumps({"formulaires": [{"partenaire": "bdf", "champs": [CHAMP | {"couleur": 1}]}]}),
-            "clé(s) inconnue(s) couleur",
+            "clés inconnues couleur",
         ),
         (
             json.dumps(
