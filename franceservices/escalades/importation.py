@@ -7,7 +7,6 @@ a pu le modifier depuis). Les engagements du fichier sont des **valeurs par déf
 """
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
