@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from franceservices.activite.models import Demarche, Regle
 from franceservices.comptes.perimetre import perimetre_de
-from franceservices.partenaires.models import Partenaire
+from franceservices.partenaires.models import Partenaire, Presence
 
 from . import actions
 from .forms import DemarcheForm, FicheForm, RechercheForm, StatutForm
@@ -155,6 +155,7 @@ def fiches(request):
     partenaires = Partenaire.objects.proposes_a(request.user).filter(actif=True).order_by("nom_court")
     form = RechercheForm(request.GET or None, partenaires=partenaires)
     resultat, page, q = None, None, ""
+    hors_perimetre = []
     liste = visibles
     if form.is_bound and form.is_valid():
         q = form.cleaned_data["q"].strip()
@@ -166,6 +167,8 @@ def fiches(request):
         if q:
             resultat = chercher(liste, q)
             page = _page_de_fiches(resultat.ids, request.GET.get("page"))
+            if not resultat.ids:
+                hors_perimetre = _pilotes_hors_perimetre(request.user, q)
         else:
             page = _page_de_fiches(
                 liste.select_related("partenaire", "responsable").order_by("titre", "pk"),
@@ -182,10 +185,23 @@ def fiches(request):
         "parametres": parametres.urlencode(),
         "aujourdhui": timezone.localdate(),
         "redacteur": bool(peut_rediger(request.user)),
+        "hors_perimetre": hors_perimetre,
     }
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "bouquet/_resultats.html", contexte)
     return render(request, "bouquet/fiches.html", contexte)
+
+
+def _pilotes_hors_perimetre(utilisateur, q: str) -> list[str]:
+    """Partenaires en expérimentation non proposés à la personne dont des fiches publiées répondent à `q` :
+    une recherche vide s'explique (« la Banque de France n'est pas proposée ici ») sans montrer les fiches."""
+    autres = Fiche.objects.publiees().filter(partenaire__presence=Presence.PILOTE)
+    autres = autres.exclude(partenaire__in=Partenaire.objects.proposes_a(utilisateur))
+    ids = chercher(autres, q).ids[:50]
+    if not ids:
+        return []
+    noms = Partenaire.objects.filter(fiches__in=ids).values_list("nom_court", flat=True).distinct()
+    return sorted(noms)
 
 
 def _fiche_visible(request, pk):

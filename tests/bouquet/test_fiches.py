@@ -115,3 +115,26 @@ def test_date_de_relecture_passee_refusee(client, national):
     assert reponse.status_code == 200
     assert "La date de relecture est passée" in reponse.content.decode()
     assert not Fiche.objects.exists()
+
+
+def test_recherche_vide_expliquee_par_un_pilote_hors_perimetre(client, agent, national):
+    """Un agent hors du pilote Banque de France ne voit pas ses fiches ; une recherche qui n'aboutit qu'à elles
+    dit pourquoi (le partenaire n'est pas proposé ici), sans montrer les fiches."""
+    fiche(
+        national,
+        "bdf",
+        titre="Surendettement : déposer un dossier à la Banque de France",
+        resume="Déposer un dossier de surendettement.",
+        contenu="Commission de surendettement des particuliers.",
+        mots_cles="dettes",
+    )
+    connecter(client, agent)
+    reponse = client.get("/bouquet/fiches/", {"q": "surendetement"})
+    contenu = reponse.content.decode()
+    assert reponse.status_code == 200
+    assert reponse.context["page"].paginator.count == 0
+    assert "data-hors-perimetre" in contenu and "Banque de France" in contenu
+    assert "déposer un dossier à la Banque de France" not in contenu  # le titre de la fiche n'apparaît pas
+    # Une recherche sans rapport ne mentionne aucun pilote.
+    reponse = client.get("/bouquet/fiches/", {"q": "carte grise"})
+    assert "data-hors-perimetre" not in reponse.content.decode()
