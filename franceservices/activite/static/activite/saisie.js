@@ -73,7 +73,11 @@
     }
     bandeauTexte.textContent = textes.join(" ");
     bandeau.hidden = textes.length === 0;
-    // Commune de résidence : suggestions (liste native du champ) depuis l'API des communes ; « Nom (code INSEE) ».
+    if (boutonRenvoyer) boutonRenvoyer.hidden = attente === 0;
+    if (boutonAbandonner) boutonAbandonner.hidden = refusees.length === 0;
+  }
+
+  // Commune de résidence : suggestions (liste native du champ) depuis l'API des communes ; « Nom (code INSEE) ».
   var communes = document.getElementById("communes-suggestions");
   var champCommune = form.elements.commune;
   if (communes && champCommune) {
@@ -98,10 +102,6 @@
           .catch(function () { /* sans suggestions, la saisie libre reste possible */ });
       }, 200);
     });
-  }
-
-  if (boutonRenvoyer) boutonRenvoyer.hidden = attente === 0;
-    if (boutonAbandonner) boutonAbandonner.hidden = refusees.length === 0;
   }
 
   function annoncer(texte, type) {
