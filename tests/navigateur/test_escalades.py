@@ -122,6 +122,13 @@ def test_agent_escalade_referente_repond(page, contexte, serveur, comptes, axe):
     expect(page.locator("[data-perimetre]")).to_contain_text("référent partenaire")
     expect(page.locator("[data-compteur=nouvelle]")).to_contain_text("Nouvelle : 1")
     assert auditer(page, axe) == []
+    # Les filtres s'appliquent sans recharger la page (htmx) ; l'adresse suit.
+    page.select_option("#id_statut", "resolue")
+    expect(page.locator("[data-vide]")).to_contain_text("Aucune escalade ne correspond")
+    assert "statut=resolue" in page.url
+    page.select_option("#id_statut", "nouvelle")
+    expect(page.locator("#table-escalades")).to_contain_text(reference)
+    assert auditer(page, axe) == []
     page.get_by_role("link", name=reference).click()
     expect(page.locator("[data-champs]")).to_contain_text("1234567")
     assert auditer(page, axe) == []
