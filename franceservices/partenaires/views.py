@@ -5,7 +5,7 @@ Listes et fiches partent de `Pilote.objects.visible_par(request.user)` ; hors p√
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -66,14 +66,18 @@ def fiche(request, pk):
     declarables = (
         set(agents_declarables(request.user, pilote).values_list("pk", flat=True)) if declarant else set()
     )
-    formations = [
-        {"f": f, "retirable": f.agent_id in declarables} for f in formations_visibles(request.user, pilote)
-    ]
     return render(
         request,
         "partenaires/pilote.html",
-        _contexte_fiche(request, pilote, form, formations, declarant),
+        _contexte_fiche(request, pilote, form, _formations(request, pilote, declarables), declarant),
     )
+
+
+def _formations(request, pilote, declarables: set) -> Page:
+    """Une page des agents form√©s visibles ; chacun dit si la personne peut retirer sa formation."""
+    page = Paginator(formations_visibles(request.user, pilote), PAR_PAGE).get_page(request.GET.get("page"))
+    page.object_list = [{"f": f, "retirable": f.agent_id in declarables} for f in page.object_list]
+    return page
 
 
 def _contexte_fiche(request, pilote, form, formations, declarant):
@@ -87,6 +91,8 @@ def _contexte_fiche(request, pilote, form, formations, declarant):
         "structures": pilote.structures.select_related("departement").order_by("nom"),
         "nb_couvertes": pilote.structures_couvertes().count(),
         "formations": formations,
+        "page": formations,
+        "parametres": "",
         "form": form,
         "peut_declarer": declarant,
         "peut_modifier": peut_gerer_pilotes(request.user),
@@ -119,13 +125,10 @@ def declarer(request, pk):
             )
             return redirect("partenaires:pilote", pk=pilote.pk)
     declarables = set(agents.values_list("pk", flat=True))
-    formations = [
-        {"f": f, "retirable": f.agent_id in declarables} for f in formations_visibles(request.user, pilote)
-    ]
     return render(
         request,
         "partenaires/pilote.html",
-        _contexte_fiche(request, pilote, form, formations, True),
+        _contexte_fiche(request, pilote, form, _formations(request, pilote, declarables), True),
         status=400,
     )
 

@@ -8,8 +8,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from franceservices.comptes.models import Role
 from franceservices.core.models import Evenement, EvenementAudit
 from franceservices.partenaires.models import FormationPilote, Pilote
+from tests.comptes.factories import personne
 from tests.core.conftest import connecter
 
 pytestmark = pytest.mark.django_db
@@ -202,14 +204,36 @@ def test_requetes_bornees(monde, bdf):
             assert client.get(url).status_code == 200
         return len(requetes)
 
+    # Une formation d'abord : la page lit alors sa liste (une requête), quel que soit le nombre ensuite.
+    FormationPilote.objects.create(
+        pilote=monde["pilote"], agent=monde["agent15"], formee_le=timezone.localdate()
+    )
     liste_1, fiche_1 = compter(LISTE), compter(fiche)
     for i in range(5):
         Pilote.objects.create(partenaire=bdf, nom=f"Autre {i}", debut=timezone.localdate()).departements.set(
             [monde["mayenne"]]
         )
-    for agent in ("agent53", "responsable53", "agent15"):
+    for agent in ("agent53", "responsable53"):
         FormationPilote.objects.create(
             pilote=monde["pilote"], agent=monde[agent], formee_le=timezone.localdate()
         )
     assert compter(LISTE) == liste_1
     assert compter(fiche) == fiche_1
+
+
+def test_agents_formes_pagines(monde):
+    """La fiche d'un pilote de 8 départements peut compter des centaines d'agents formés : 30 par page."""
+    from franceservices.partenaires.views import PAR_PAGE
+
+    for i in range(PAR_PAGE + 5):
+        agent = personne(Role.AGENT, structure=monde["s53"], email=f"forme{i:02d}@exemple.fr")
+        FormationPilote.objects.create(pilote=monde["pilote"], agent=agent, formee_le=timezone.localdate())
+    client = client_de(monde["nationale"])
+    fiche = reverse("partenaires:pilote", args=[monde["pilote"].pk])
+    premiere = client.get(fiche)
+    assert premiere.status_code == 200
+    assert len(premiere.context["formations"].object_list) == PAR_PAGE
+    assert f"Agents déclarés formés : {PAR_PAGE + 5}, page 1 sur 2" in premiere.content.decode()
+    seconde = client.get(fiche, {"page": 2})
+    assert len(seconde.context["formations"].object_list) == 5
+    assert client.get(fiche, {"page": "abc"}).status_code == 200  # page invalide : la première
