@@ -13,9 +13,10 @@ ne fait rien) ; aucun fichier personnel ne peut survivre à sa ligne.
 """
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,6 +35,7 @@ class Bilan:
     messages: int = 0
     consentements: int = 0
     pieces: int = 0
+    fichiers_orphelins: int = 0
 
 
 def limite(mois: int, maintenant: datetime | None = None) -> datetime:
@@ -102,12 +104,14 @@ def purger(*, mois: int | None = None, dry_run: bool = False, par=None) -> Bilan
             messages=Message.objects.filter(escalade_id__in=ids).exclude(texte=EFFACE).count(),
             consentements=Consentement.objects.filter(escalade_id__in=ids).count(),
             pieces=PieceJointe.objects.filter(escalade_id__in=ids).count(),
+            fichiers_orphelins=len(balayer_fichiers_orphelins(maintenant=maintenant, dry_run=True)),
         )
     bilan = Bilan()
     ids = list(candidates.order_by("pk").values_list("pk", flat=True))
     for debut in range(0, len(ids), PAQUET):
         _purger_paquet(ids[debut : debut + PAQUET], maintenant, bilan)
-    if bilan.escalades:
+    bilan.fichiers_orphelins = len(balayer_fichiers_orphelins(maintenant=maintenant))
+    if bilan.escalades or bilan.fichiers_orphelins:
         journaliser(
             Evenement.PURGE,
             acteur=par,
@@ -119,3 +123,39 @@ def purger(*, mois: int | None = None, dry_run: bool = False, par=None) -> Bilan
             },
         )
     return bilan
+
+
+DOSSIER_PIECES = "escalades"
+AGE_MIN_ORPHELIN = timedelta(days=1)
+
+
+def _fichiers(dossier: str):
+    sous_dossiers, fichiers = default_storage.listdir(dossier)
+    for nom in fichiers:
+        yield f"{dossier}/{nom}"
+    for sous in sous_dossiers:
+        yield from _fichiers(f"{dossier}/{sous}")
+
+
+def balayer_fichiers_orphelins(*, maintenant: datetime | None = None, dry_run: bool = False) -> list[str]:
+    """Supprime du stockage les fichiers de pièces qu'aucune `PieceJointe` ne référence : ceux d'un envoi dont
+    la transaction a échoué après l'écriture du fichier. Seulement au-delà d'un jour (un envoi en cours n'est
+    jamais touché). Rend les chemins supprimés (ou qui le seraient, à blanc)."""
+    if not default_storage.exists(DOSSIER_PIECES):
+        return []
+    maintenant = maintenant or timezone.now()
+    connus = set(PieceJointe.objects.values_list("fichier", flat=True))
+    orphelins = []
+    for chemin in _fichiers(DOSSIER_PIECES):
+        if chemin in connus:
+            continue
+        try:
+            modifie = default_storage.get_modified_time(chemin)
+        except (NotImplementedError, OSError):
+            continue
+        if maintenant - modifie < AGE_MIN_ORPHELIN:
+            continue
+        orphelins.append(chemin)
+        if not dry_run:
+            default_storage.delete(chemin)
+    return orphelins

@@ -177,3 +177,27 @@ def test_limite_fin_de_mois():
 
     assert limite(6, make_aware(datetime(2026, 8, 31, 12))) == make_aware(datetime(2026, 2, 28, 12))
     assert limite(6, make_aware(datetime(2026, 3, 15, 8))) == make_aware(datetime(2025, 9, 15, 8))
+
+
+def test_fichiers_orphelins_balayes(fabrique, stockage):
+    """Un fichier écrit par un envoi dont la transaction a échoué (aucune PieceJointe ne le référence) est
+    supprimé par la purge au-delà d'un jour ; un fichier récent (envoi en cours) et les pièces connues restent."""
+    import os
+
+    from franceservices.escalades.purge import balayer_fichiers_orphelins
+
+    _, connu = fabrique(None)
+    dossier = stockage / "escalades" / "2026" / "11"
+    dossier.mkdir(parents=True, exist_ok=True)
+    ancien, recent = dossier / "orphelin-ancien", dossier / "orphelin-recent"
+    ancien.write_bytes(b"%PDF-1.4 orphelin")
+    recent.write_bytes(b"%PDF-1.4 en cours")
+    il_y_a_deux_jours = (timezone.now() - timedelta(days=2)).timestamp()
+    os.utime(ancien, (il_y_a_deux_jours, il_y_a_deux_jours))
+
+    assert balayer_fichiers_orphelins(dry_run=True) == ["escalades/2026/11/orphelin-ancien"]
+    assert ancien.exists()
+    bilan = purger(mois=6)
+    assert bilan.fichiers_orphelins == 1
+    assert not ancien.exists() and recent.exists() and (stockage / connu).exists()
+    assert purger(mois=6).fichiers_orphelins == 0  # idempotente

@@ -31,5 +31,6 @@ class Command(BaseCommand):
         prefixe = "À blanc : " if options["dry_run"] else ""
         self.stdout.write(
             f"{prefixe}{bilan.escalades} escalade(s) close(s) avant le {limite(mois):%d/%m/%Y} anonymisée(s) ; "
-            f"{bilan.messages} message(s), {bilan.consentements} consentement(s), {bilan.pieces} pièce(s) jointe(s)."
+            f"{bilan.messages} message(s), {bilan.consentements} consentement(s), {bilan.pieces} pièce(s) jointe(s) ; "
+            f"{bilan.fichiers_orphelins} fichier(s) orphelin(s) supprimé(s) du stockage."
         )
