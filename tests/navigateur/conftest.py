@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
@@ -281,3 +282,9 @@ def page(contexte, journal):
     p = contexte.new_page()
     p.on("pageerror", lambda e: journal.erreurs.append(f"exception : {e}"))
     return p
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """Le moteur axe-core (audit d'accessibilité), injecté dans les pages par `test_accessibilite.auditer`."""
+    return Axe()

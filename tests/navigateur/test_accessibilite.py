@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 # django_db : pytest-django ne crée la base de test (où le référentiel est importé) que si un test la demande.
@@ -18,11 +17,6 @@ OPTIONS = {
         "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
     },
 }
-
-
-@pytest.fixture(scope="module")
-def axe():
-    return Axe()
 
 
 def auditer(page, axe) -> list[str]:

@@ -9,7 +9,6 @@ Les fiches d'exemple (`charger_fiches_exemple`), le compte et la session sont va
 import io
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from playwright.sync_api import expect
 
@@ -22,11 +21,6 @@ from tests.core.validees import donnees_validees, session_connectee
 from .test_accessibilite import auditer
 
 pytestmark = [pytest.mark.navigateur, pytest.mark.django_db]
-
-
-@pytest.fixture(scope="module")
-def axe():
-    return Axe()
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,11 @@ import time
 
 import pyotp
 import pytest
-from aiosmtpd.controller import Controller
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from franceservices.comptes.models import DispositifTOTP, Invitation, Role, Utilisateur
 from franceservices.core.models import Evenement, EvenementAudit
 from franceservices.structures.models import Structure
-from tests.comptes.conftest import ServeurSMTP, port_libre
 from tests.comptes.factories import MOT_DE_PASSE, personne
 from tests.core.validees import donnees_validees
 
@@ -45,11 +42,6 @@ def test_base_de_test_prete():
 
 
 @pytest.fixture(scope="module")
-def axe():
-    return Axe()
-
-
-@pytest.fixture(scope="module")
 def comptes(serveur, django_db_blocker):
     """Trois agents et un responsable (avec une invitation en attente) d'une France services du Cantal."""
     with django_db_blocker.unblock(), donnees_validees():
@@ -63,25 +55,6 @@ def comptes(serveur, django_db_blocker):
         finally:
             # L'invitation protège son auteur : effacée avant les comptes.
             Invitation.objects.filter(invitee_par=responsable).delete()
-
-
-@pytest.fixture
-def serveur_smtp(settings):
-    """Serveur SMTP réel (voir tests/comptes/conftest.py) ; le serveur des parcours, dans un fil du même
-    processus, lit les mêmes réglages."""
-    smtp = ServeurSMTP(port=port_libre())
-    controleur = Controller(smtp, hostname="127.0.0.1", port=smtp.port)
-    controleur.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": smtp.port, "timeout": 5},
-        }
-    }
-    try:
-        yield smtp
-    finally:
-        controleur.stop()
 
 
 def se_connecter(page, email, mot_de_passe=MOT_DE_PASSE):

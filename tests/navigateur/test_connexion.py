@@ -29,13 +29,6 @@ NATIONAL = "national.navigateur@exemple.fr"
 
 
 @pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
-@pytest.fixture(scope="module")
 def connexions_du_serveur(serveur, django_db_blocker):
     """Les connexions SQLite en mémoire partagées avec le serveur (prises avant le démarrage de Playwright)."""
     from django.db import connections

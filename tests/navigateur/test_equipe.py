@@ -38,13 +38,6 @@ EMAIL_AGENT = "agent.parcours@exemple.fr"
 MOT_DE_PASSE = "Cantal-Salers-Aurillac-2026"
 
 
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
 def _nettoyer(premier_evenement: int):
     # Le journal est en ajout seul (déclencheur sous PostgreSQL) : on le contourne pour ce seul nettoyage.
     with transaction.atomic():

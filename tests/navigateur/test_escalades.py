@@ -10,7 +10,6 @@ d'envoi mises en file sont effacées ici, `SUIVIS` ne les couvrant pas.
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django_tasks_db.models import DBTaskResult
 from playwright.sync_api import expect
 
@@ -27,11 +26,6 @@ from .test_accessibilite import auditer
 pytestmark = [pytest.mark.navigateur, pytest.mark.django_db]
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-@pytest.fixture(scope="module")
-def axe():
-    return Axe()
 
 
 def _effacer_escalades(depuis: int, taches: set) -> None:

@@ -34,13 +34,6 @@ def test_base_de_test_prete():
     assert Structure.objects.filter(departement__code="15", format=Format.FIXE).exists()
 
 
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
 def _supprimer_journal_apres(dernier: int):
     # Journal en ajout seul (déclencheur sous PostgreSQL) : contourné pour ce seul nettoyage.
     with transaction.atomic(), connection.cursor() as curseur:

@@ -22,13 +22,6 @@ RESPONSABLE = "responsable.jetons@exemple.fr"
 
 
 @pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
-@pytest.fixture(scope="module")
 def connexions_du_serveur(serveur, django_db_blocker):
     from django.db import connections
 

@@ -8,7 +8,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from franceservices.comptes.models import Role
@@ -23,11 +22,6 @@ pytestmark = [pytest.mark.navigateur, pytest.mark.django_db]
 
 DOMAINE = "navigateur-journal.example"
 ECHECS = 55  # plus d'une page (50 par page)
-
-
-@pytest.fixture(scope="module")
-def axe():
-    return Axe()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ Comptes et sessions validés pour le module (tests/core/validees.py) ; les pilot
 (et leurs formations) sont effacés ici, avant le nettoyage commun."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from franceservices.comptes.models import Role
@@ -21,11 +20,6 @@ from .test_accessibilite import auditer
 pytestmark = [pytest.mark.navigateur, pytest.mark.django_db]
 
 NOM = "Banque de France — parcours navigateur"
-
-
-@pytest.fixture(scope="module")
-def axe():
-    return Axe()
 
 
 @pytest.fixture(scope="module")

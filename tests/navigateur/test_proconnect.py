@@ -9,7 +9,6 @@ ProConnect est un lien (navigation), pas un formulaire, et n'est donc pas concer
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from franceservices.comptes.models import Role
@@ -25,11 +24,6 @@ pytestmark = [pytest.mark.navigateur, pytest.mark.django_db]
 
 ADRESSE = "camille.proconnect@navigateur-proconnect.example"
 SUB = "sub-navigateur"
-
-
-@pytest.fixture(scope="module")
-def axe():
-    return Axe()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ des parcours ne voit pas la transaction du test sur PostgreSQL), puis effacés :
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from franceservices.activite import agregats
@@ -24,11 +23,6 @@ from .test_accessibilite import auditer
 pytestmark = [pytest.mark.navigateur, pytest.mark.django_db]
 
 EMAIL = "agent.saisie@navigateur-saisie.example"
-
-
-@pytest.fixture(scope="module")
-def axe():
-    return Axe()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from franceservices.activite.actions import enregistrer
@@ -28,11 +27,6 @@ pytestmark = [pytest.mark.navigateur, pytest.mark.django_db]
 
 DOMAINE = "navigateur-statistiques.example"
 PARIS = ZoneInfo("Europe/Paris")
-
-
-@pytest.fixture(scope="module")
-def axe():
-    return Axe()
 
 
 @pytest.fixture(scope="module")
