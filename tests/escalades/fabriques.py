@@ -51,7 +51,7 @@ def escalade(*, agent, structure, partenaire, avec_consentement=True, pieces=(),
         "objet": "Dossier bloqué",
         "description": "Pièces fournies au guichet, dossier toujours en attente.",
         "consentement": consentement() if avec_consentement else None,
-        "usager_nom": "Martin" if avec_consentement else "",
+        "usager_nom": "Quenouillard" if avec_consentement else "",  # aucun nom tiré par Faker ne le contient
         "usager_prenom": "Camille" if avec_consentement else "",
         **champs,
     }

@@ -64,7 +64,7 @@ def test_escalades_en_lecture_seule_dans_l_admin(client):
     f.connecter(client, superutilisateur)
     reponse = client.get(reverse("admin:escalades_escalade_change", args=[escalade.pk]))
     assert reponse.status_code == 200
-    assert "Martin" not in reponse.content.decode()
+    assert "Quenouillard" not in reponse.content.decode()  # nom de l'usager (f.escalade)
 
 
 def test_notifications_en_echec_visibles_dans_l_admin(client):
