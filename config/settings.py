@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "franceservices.activite",
     "franceservices.bouquet",
     "franceservices.escalades",
+    "franceservices.rappels",
     "franceservices.rendezvous",
     "franceservices.statistiques",
 ]

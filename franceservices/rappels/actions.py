@@ -1,0 +1,190 @@
+"""Actions sur les demandes de rappel : demander, noter une tentative, clore. Toutes journalisées.
+
+Audit : faute d'événements dédiés dans `core.models.Evenement` (à ajouter : RAPPEL_DEMANDE, RAPPEL_TENTATIVE,
+RAPPEL_CLOS), chaque action écrit `ACCES_DONNEES_PERSONNELLES` avec `details["action"]` — une demande de
+rappel porte un numéro de téléphone, et la traiter, c'est y accéder.
+"""
+
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from franceservices.core.audit import journaliser
+from franceservices.core.models import Evenement
+
+from .models import STATUTS_CLOS, Creneau, DemandeRappel, Origine, Resultat, Statut, TentativeRappel
+from .telephone import normaliser_telephone
+
+ECHECS_AVANT_NOTIFICATION = 2
+_HEURE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def valider_creneaux(creneaux) -> list:
+    """Créneaux préférés : « matin », « apres_midi », ou {"jour": 0-6 (lundi = 0), "debut": "HH:MM", "fin": "HH:MM"}."""
+    if not creneaux:
+        return []
+    if not isinstance(creneaux, list):
+        raise ValidationError("Les créneaux préférés doivent être une liste.", code="creneaux")
+    propres = []
+    for creneau in creneaux:
+        if isinstance(creneau, str) and creneau in Creneau.values:
+            propres.append(creneau)
+            continue
+        if isinstance(creneau, dict) and set(creneau) == {"jour", "debut", "fin"}:
+            jour, debut, fin = creneau["jour"], creneau["debut"], creneau["fin"]
+            if (
+                isinstance(jour, int)
+                and not isinstance(jour, bool)
+                and 0 <= jour <= 6
+                and isinstance(debut, str)
+                and isinstance(fin, str)
+                and _HEURE.match(debut)
+                and _HEURE.match(fin)
+                and debut < fin
+            ):
+                propres.append({"jour": jour, "debut": debut, "fin": fin})
+                continue
+        raise ValidationError(
+            "Créneau préféré invalide : choisissez le matin, l'après-midi, ou un jour avec une heure de début "
+            "avant l'heure de fin.",
+            code="creneaux",
+        )
+    return propres
+
+
+@transaction.atomic
+def demander_rappel(
+    *,
+    par=None,
+    telephone: str,
+    besoin: str,
+    consentement: bool,
+    origine: str,
+    departement=None,
+    structure=None,
+    partenaire=None,
+    creneaux=None,
+    maintenant=None,
+) -> DemandeRappel:
+    """Enregistre une demande de rappel. `par` : l'agent ou l'opérateur (None : formulaire public).
+    Sans consentement explicite, rien n'est enregistré."""
+    if consentement is not True:
+        raise ValidationError(
+            "Cochez la case de consentement : sans votre accord, nous ne pouvons pas garder votre numéro "
+            "pour vous rappeler.",
+            code="consentement",
+        )
+    if origine not in Origine.values:
+        raise ValidationError("Origine de la demande inconnue.", code="origine")
+    besoin = (besoin or "").strip()
+    if not besoin:
+        raise ValidationError("Décrivez en quelques mots votre besoin.", code="besoin")
+    if len(besoin) > 300:
+        raise ValidationError("Le besoin tient en 300 caractères au plus.", code="besoin")
+    if structure is not None:
+        if departement is not None and departement.pk != structure.departement_id:
+            raise ValidationError("La France services n'est pas dans ce département.", code="departement")
+        departement_id = structure.departement_id
+    elif departement is not None:
+        departement_id = departement.pk
+    else:
+        raise ValidationError("Indiquez la France services ou le département.", code="departement")
+    maintenant = maintenant or timezone.now()
+    rappel = DemandeRappel.objects.create(
+        cree_le=maintenant,
+        structure=structure,
+        departement_id=departement_id,
+        partenaire=partenaire,
+        besoin=besoin,
+        telephone=normaliser_telephone(telephone),
+        creneaux=valider_creneaux(creneaux),
+        consentement=True,
+        consentement_le=maintenant,
+        origine=origine,
+    )
+    journaliser(
+        Evenement.ACCES_DONNEES_PERSONNELLES,
+        acteur=par,
+        cible=rappel,
+        details={"action": "rappel_demande", "origine": origine},
+    )
+    return rappel
+
+
+def _verrouiller(par, rappel) -> DemandeRappel:
+    """Relit la demande verrouillée, dans le périmètre de `par` (sinon PermissionDenied)."""
+    rappel = DemandeRappel.objects.visible_par(par).select_for_update().filter(pk=rappel.pk).first()
+    if rappel is None:
+        raise PermissionDenied("Cette demande de rappel n'est pas dans votre périmètre.")
+    if rappel.anonymisee_le is not None:
+        raise ValidationError("Cette demande a été anonymisée.", code="anonymisee")
+    return rappel
+
+
+@transaction.atomic
+def noter_tentative(*, par, rappel, resultat: str, maintenant=None) -> TentativeRappel:
+    """Une tentative d'appel. Joint → demande rappelée (close). Au 2e échec sans réponse / messagerie, on
+    enregistre l'intention de prévenir l'usager par SMS ou courriel (`notification_echec_prevue_le`) ; pas
+    après un « mauvais numéro » (le message irait à un inconnu et dirait qu'il a demandé de l'aide)."""
+    if resultat not in Resultat.values:
+        raise ValidationError("Résultat de tentative inconnu.", code="resultat")
+    rappel = _verrouiller(par, rappel)
+    if rappel.statut in STATUTS_CLOS:
+        raise ValidationError("Cette demande de rappel est close.", code="close")
+    maintenant = maintenant or timezone.now()
+    tentative = TentativeRappel.objects.create(rappel=rappel, agent=par, le=maintenant, resultat=resultat)
+    champs = ["statut"]
+    if rappel.attribuee_a_id is None:
+        rappel.attribuee_a = par
+        champs.append("attribuee_a")
+    if resultat == Resultat.JOINT:
+        rappel.statut = Statut.RAPPELE
+        rappel.premier_contact_le = rappel.clos_le = maintenant
+        champs += ["premier_contact_le", "clos_le"]
+    else:
+        rappel.statut = Statut.EN_COURS
+        resultats = list(rappel.tentatives.values_list("resultat", flat=True))
+        if (
+            len(resultats) >= ECHECS_AVANT_NOTIFICATION
+            and Resultat.MAUVAIS_NUMERO not in resultats
+            and rappel.notification_echec_prevue_le is None
+        ):
+            rappel.notification_echec_prevue_le = maintenant
+            champs.append("notification_echec_prevue_le")
+    rappel.save(update_fields=champs)
+    journaliser(
+        Evenement.ACCES_DONNEES_PERSONNELLES,
+        acteur=par,
+        cible=rappel,
+        details={"action": "rappel_tentative", "resultat": resultat},
+    )
+    return tentative
+
+
+@transaction.atomic
+def clore(*, par, rappel, resultat: str, maintenant=None) -> DemandeRappel:
+    """Clôt la demande : rappelé, injoignable ou abandonné."""
+    if resultat not in STATUTS_CLOS:
+        raise ValidationError(
+            "Une demande se clôt comme rappelée, injoignable ou abandonnée.", code="resultat"
+        )
+    rappel = _verrouiller(par, rappel)
+    if rappel.statut in STATUTS_CLOS:
+        raise ValidationError("Cette demande de rappel est déjà close.", code="close")
+    maintenant = maintenant or timezone.now()
+    rappel.statut = resultat
+    rappel.clos_le = maintenant
+    champs = ["statut", "clos_le"]
+    if resultat == Statut.RAPPELE and rappel.premier_contact_le is None:
+        rappel.premier_contact_le = maintenant
+        champs.append("premier_contact_le")
+    rappel.save(update_fields=champs)
+    journaliser(
+        Evenement.ACCES_DONNEES_PERSONNELLES,
+        acteur=par,
+        cible=rappel,
+        details={"action": "rappel_clos", "statut": resultat},
+    )
+    return rappel

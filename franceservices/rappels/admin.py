@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from .models import DecisionOrientation, DemandeRappel, TentativeRappel
+
+
+class TentativeEnLigne(admin.TabularInline):
+    model = TentativeRappel
+    extra = 0
+    readonly_fields = ["agent", "le", "resultat"]
+    can_delete = False
+
+
+@admin.register(DemandeRappel)
+class DemandeRappelAdmin(admin.ModelAdmin):
+    list_display = ["pk", "cree_le", "structure", "departement", "partenaire", "statut", "echeance"]
+    list_filter = ["statut", "origine"]
+    list_select_related = ["structure", "departement", "partenaire"]
+    # Le téléphone n'est pas affiché en liste ni cherché : accès aux données personnelles par la fiche.
+    raw_id_fields = ["structure", "departement", "partenaire", "attribuee_a", "demande"]
+    readonly_fields = ["consentement", "consentement_le", "anonymisee_le"]
+    inlines = [TentativeEnLigne]
+
+
+@admin.register(DecisionOrientation)
+class DecisionOrientationAdmin(admin.ModelAdmin):
+    list_display = ["le", "orientation", "partenaire", "departement", "code_insee"]
+    list_filter = ["orientation"]
+    list_select_related = ["partenaire", "departement"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
