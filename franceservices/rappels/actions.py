@@ -164,8 +164,28 @@ def noter_tentative(*, par, rappel, resultat: str, maintenant=None) -> Tentative
 
 
 @transaction.atomic
-def clore(*, par, rappel, resultat: str, maintenant=None) -> DemandeRappel:
-    """Clôt la demande : rappelé, injoignable ou abandonné."""
+def attribuer_rappel(*, par, rappel, a) -> DemandeRappel:
+    """Attribue la demande à `a` (None : la remet dans la file). `par` et `a` doivent tous deux la voir."""
+    rappel = _verrouiller(par, rappel)
+    if rappel.statut in STATUTS_CLOS:
+        raise ValidationError("Cette demande de rappel est close.", code="close")
+    if a is not None and not DemandeRappel.objects.visible_par(a).filter(pk=rappel.pk).exists():
+        raise ValidationError("Cette personne ne voit pas cette demande de rappel.", code="attribution")
+    rappel.attribuee_a = a
+    rappel.save(update_fields=["attribuee_a"])
+    journaliser(
+        Evenement.ACCES_DONNEES_PERSONNELLES,
+        acteur=par,
+        cible=rappel,
+        details={"action": "rappel_attribue", "a": a.pk if a is not None else None},
+    )
+    return rappel
+
+
+@transaction.atomic
+def clore(*, par, rappel, resultat: str, demande=None, maintenant=None) -> DemandeRappel:
+    """Clôt la demande : rappelé, injoignable ou abandonné. `demande` : la demande d'activité saisie pour ce
+    rappel (même France services, visible de `par`)."""
     if resultat not in STATUTS_CLOS:
         raise ValidationError(
             "Une demande se clôt comme rappelée, injoignable ou abandonnée.", code="resultat"
@@ -177,6 +197,16 @@ def clore(*, par, rappel, resultat: str, maintenant=None) -> DemandeRappel:
     rappel.statut = resultat
     rappel.clos_le = maintenant
     champs = ["statut", "clos_le"]
+    if demande is not None:
+        from franceservices.activite.models import Demande
+
+        lisible = Demande.objects.visible_par(par).filter(pk=demande.pk).exists()
+        if not lisible or (rappel.structure_id is not None and demande.structure_id != rappel.structure_id):
+            raise ValidationError(
+                "La demande d'activité liée doit être une demande de la même France services.", code="demande"
+            )
+        rappel.demande = demande
+        champs.append("demande")
     if resultat == Statut.RAPPELE and rappel.premier_contact_le is None:
         rappel.premier_contact_le = maintenant
         champs.append("premier_contact_le")

@@ -1,5 +1,8 @@
 from django.contrib import admin
 
+from franceservices.core.audit import journaliser
+from franceservices.core.models import Evenement
+
 from .models import DecisionOrientation, DemandeRappel, TentativeRappel
 
 
@@ -19,6 +22,19 @@ class DemandeRappelAdmin(admin.ModelAdmin):
     raw_id_fields = ["structure", "departement", "partenaire", "attribuee_a", "demande"]
     readonly_fields = ["consentement", "consentement_le", "anonymisee_le"]
     inlines = [TentativeEnLigne]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Ouvrir la fiche, c'est voir un numéro de téléphone : accès journalisé."""
+        reponse = super().change_view(request, object_id, form_url, extra_context)
+        objet = getattr(reponse, "context_data", {}).get("original")
+        if objet is not None and request.method == "GET":
+            journaliser(
+                Evenement.ACCES_DONNEES_PERSONNELLES,
+                request=request,
+                cible=objet,
+                details={"action": "rappel_consulte_admin"},
+            )
+        return reponse
 
 
 @admin.register(DecisionOrientation)

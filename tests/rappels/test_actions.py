@@ -187,3 +187,40 @@ def test_en_retard():
     assert vieux.en_retard() and not recent.en_retard()
     ids = set(DemandeRappel.objects.en_retard().values_list("pk", flat=True))
     assert vieux.pk in ids and recent.pk not in ids
+
+
+def test_attribuer():
+    s = structure()
+    responsable = personne(Role.RESPONSABLE, structure=s)
+    agent = personne(Role.AGENT, structure=s)
+    etranger = personne(Role.AGENT, structure=structure("15"))
+    r = rappel(structure=s)
+    actions.attribuer_rappel(par=responsable, rappel=r, a=agent)
+    r.refresh_from_db()
+    assert r.attribuee_a == agent
+    with pytest.raises(ValidationError):
+        actions.attribuer_rappel(par=responsable, rappel=r, a=etranger)
+    with pytest.raises(PermissionDenied):
+        actions.attribuer_rappel(par=etranger, rappel=r, a=etranger)
+    actions.attribuer_rappel(par=responsable, rappel=r, a=None)
+    r.refresh_from_db()
+    assert r.attribuee_a is None
+
+
+def test_clore_avec_la_demande_d_activite_liee():
+    from franceservices.activite.models import Canal
+    from tests.activite.fabriques import enregistrer_une
+
+    s, autre = structure(), structure("16", 1)
+    agent = personne(Role.AGENT, structure=s)
+    r = rappel(structure=s)
+    demande_autre = enregistrer_une(autre, canal=Canal.TELEPHONE)
+    with pytest.raises(ValidationError) as erreur:
+        actions.clore(par=agent, rappel=r, resultat=Statut.RAPPELE, demande=demande_autre)
+    assert erreur.value.code == "demande"
+    r.refresh_from_db()
+    assert r.statut == Statut.A_RAPPELER
+    demande = enregistrer_une(s, agent, canal=Canal.TELEPHONE)
+    actions.clore(par=agent, rappel=r, resultat=Statut.RAPPELE, demande=demande)
+    r.refresh_from_db()
+    assert r.demande == demande and r.statut == Statut.RAPPELE
