@@ -69,19 +69,34 @@ class Proposition:
     details: dict = field(default_factory=dict)
 
 
+def _couverture(partenaire):
+    """None : proposé partout (socle, ajouté). Sinon (structures, départements) couverts par ses pilotes en
+    cours — la même règle que `Partenaire.objects.proposes_a_structure`, en deux requêtes au lieu d'une par lieu."""
+    from franceservices.partenaires.models import Pilote, Presence
+
+    if partenaire is None or partenaire.presence in {Presence.SOCLE, Presence.AJOUTE}:
+        return None
+    pilotes = Pilote.objects.en_cours().filter(partenaire=partenaire)
+    structures = set(pilotes.filter(structures__isnull=False).values_list("structures", flat=True))
+    departements = set(pilotes.filter(departements__isnull=False).values_list("departements", flat=True))
+    return structures, departements
+
+
 def _france_services(reponses: Reponses) -> list[Proposition]:
     commune = reponses.commune
     if commune is None or commune.latitude is None or commune.longitude is None:
         return []
-    from franceservices.partenaires.models import Partenaire
     from franceservices.structures.proximite import structures_proches
 
+    couverture = _couverture(reponses.partenaire)
+    if couverture is not None and not any(couverture):
+        return []
     propositions = []
     for structure, distance in structures_proches(commune.latitude, commune.longitude, NB_CANDIDATES):
-        if reponses.partenaire is not None:
-            proposes = Partenaire.objects.proposes_a_structure(structure).filter(pk=reponses.partenaire.pk)
-            if not proposes.exists():
-                continue
+        if couverture is not None and not (
+            structure.pk in couverture[0] or structure.departement_id in couverture[1]
+        ):
+            continue
         propositions.append(
             Proposition(
                 Orientation.FRANCE_SERVICES,

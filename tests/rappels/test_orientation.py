@@ -152,3 +152,56 @@ def test_decision_anonyme():
     assert champs == {"id", "le", "reponses", "orientation", "partenaire", "departement", "code_insee"}
     with pytest.raises(ValueError):
         enregistrer_decision(reponses=reponses, orientation="ailleurs")
+
+
+def test_partenaire_pilote_seulement_dans_son_perimetre():
+    """Un partenaire en pilote sur une seule France services du département : elle seule est proposée, et
+    l'orientation suit `proposes_a_structure` (calcul indépendant)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from franceservices.partenaires.models import Pilote
+
+    c = commune()
+    p = Partenaire.objects.create(
+        code="test-pilote", nom_court="Pilote", nom_complet="Pilote", presence="pilote"
+    )
+    proches = [
+        x.structure for x in orienter(Reponses(commune=c)) if x.orientation == Orientation.FRANCE_SERVICES
+    ]
+    cible = proches[1]
+    pilote = Pilote.objects.create(partenaire=p, nom="Essai", debut=timezone.localdate() - timedelta(days=1))
+    pilote.structures.add(cible)
+    props = [
+        x for x in orienter(Reponses(partenaire=p, commune=c)) if x.orientation == Orientation.FRANCE_SERVICES
+    ]
+    assert [x.structure for x in props][:1] == [cible]
+    for x in props:
+        assert Partenaire.objects.proposes_a_structure(x.structure).filter(pk=p.pk).exists()
+    # Pilote terminé : plus aucune France services, mais le rappel reste.
+    pilote.debut = pilote.debut - timedelta(days=10)
+    pilote.fin = timezone.localdate() - timedelta(days=1)
+    pilote.save()
+    assert orientations(orienter(Reponses(partenaire=p, commune=c))) == [Orientation.RAPPEL]
+
+
+def test_pilote_departemental():
+
+    from django.utils import timezone
+
+    from franceservices.partenaires.models import Pilote
+
+    c = commune()
+    p = Partenaire.objects.create(
+        code="test-pilote-d", nom_court="PiloteD", nom_complet="PiloteD", presence="pilote"
+    )
+    pilote = Pilote.objects.create(partenaire=p, nom="Essai", debut=timezone.localdate())
+    pilote.departements.add(c.departement)
+    props = [
+        x for x in orienter(Reponses(partenaire=p, commune=c)) if x.orientation == Orientation.FRANCE_SERVICES
+    ]
+    assert props
+    assert all(x.structure.departement_id == c.departement_id for x in props)
+    for x in props:
+        assert Partenaire.objects.proposes_a_structure(x.structure).filter(pk=p.pk).exists()
