@@ -42,3 +42,12 @@ class RendezVousAdmin(admin.ModelAdmin):
     list_display = ["debut", "structure", "type", "statut"]
     list_filter = ["statut"]
     raw_id_fields = ["structure", "type", "demande"]
+    # Données personnelles de l'usager : ni affichées ni modifiables ici (l'agenda de la structure, avec
+    # journal d'accès, est l'endroit où les voir). Rendez-vous en lecture seule : on réserve par `actions`.
+    exclude = ["nom", "telephone", "courriel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

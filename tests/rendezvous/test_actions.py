@@ -170,3 +170,16 @@ def test_visible_par(structure):
     assert vus["agent"] == vus["responsable"] == {rdv}
     assert vus["national"] >= {rdv, ailleurs}
     assert vus["animateur"] == vus["sans_role"] == set()
+
+
+def test_reserver_outre_mer_en_heure_locale():
+    from zoneinfo import ZoneInfo
+
+    s = structure_du("974")
+    semaine_type(s)
+    neuf_heures = a_paris(2026, 11, 2).replace(tzinfo=ZoneInfo("Indian/Reunion")).replace(hour=9)
+    rdv = reserver(s, type_rdv(s), neuf_heures, telephone="0692 12 34 56")
+    assert rdv.telephone == "+262692123456"
+    assert rdv.debut.astimezone(ZoneInfo("UTC")).hour == 5  # 9 h à La Réunion (UTC+4)
+    with pytest.raises(ValidationError, match="pas proposé"):
+        reserver(s, type_rdv(s), a_paris(2026, 11, 2, 9), nom="Heure de Paris")  # 12 h à La Réunion

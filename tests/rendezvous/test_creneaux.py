@@ -196,3 +196,17 @@ def test_fonction_pure_est_reservable():
     assert "pas proposé" in est_reservable(contexte, a_paris(2026, 11, 2, 9, 35), AVANT)
     assert "pas proposé" in est_reservable(contexte, a_paris(2026, 11, 2, 9, 45), AVANT)  # déborderait
     assert "passé" in est_reservable(contexte, a_paris(2026, 11, 2, 9, 30), a_paris(2026, 11, 2, 9, 31))
+
+
+def test_passage_a_l_heure_d_ete(structure):
+    """Dimanche 29 mars 2026 : les créneaux du lundi restent à 9 h heure locale (UTC+2 au lieu de UTC+1)."""
+    creneaux = creneaux_structure(
+        structure,
+        type_rdv(structure),
+        du=date(2026, 3, 27),
+        semaines=1,
+        maintenant=AVANT - timedelta(days=300),
+    )
+    vendredi, lundi = du_jour(creneaux, date(2026, 3, 27))[0], du_jour(creneaux, date(2026, 3, 30))[0]
+    assert f"{vendredi:%H:%M}" == f"{lundi:%H:%M}" == "09:00"
+    assert vendredi.utcoffset() == timedelta(hours=1) and lundi.utcoffset() == timedelta(hours=2)
