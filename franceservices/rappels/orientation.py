@@ -40,6 +40,10 @@ class Reponses:
         for nom in ("en_ligne", "aide_ordinateur"):
             if getattr(self, nom) not in REPONSES_POSSIBLES:
                 raise ValueError(f"Réponse « {nom} » inconnue : {getattr(self, nom)!r}")
+        from franceservices.activite.models import Theme
+
+        if self.sujet and self.sujet not in Theme.values:
+            raise ValueError(f"Sujet inconnu : {self.sujet!r}")
         if self.demarche is not None and self.partenaire is None:
             object.__setattr__(self, "partenaire", self.demarche.partenaire)
 

@@ -130,6 +130,10 @@ def test_jamais_d_impasse(reponses):
 def test_reponse_inconnue_refusee():
     with pytest.raises(ValueError):
         Reponses(en_ligne="peut-etre")
+    with pytest.raises(ValueError):
+        Reponses(aide_ordinateur="")
+    with pytest.raises(ValueError):
+        Reponses(sujet="<script>")
 
 
 def test_decision_anonyme():
