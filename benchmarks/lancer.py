@@ -8,7 +8,8 @@ Affiche :
 - le poids transféré de la page de résultats (HTML + CSS + JS + polices, compressés en brotli) ;
 - le rendu des listes filtrées par périmètre (benchmarks/perimetre.py) ;
 - l'activité à l'échelle du réseau (benchmarks/activite.py), la recherche dans la base de connaissances
-  (benchmarks/recherche_fiches.py) et la boîte d'un référent à 10 000 escalades (benchmarks/escalades.py).
+  (benchmarks/recherche_fiches.py) la boîte d'un référent à 10 000 escalades (benchmarks/escalades.py) et les créneaux de rendez-vous sur 8
+  semaines (benchmarks/creneaux.py).
 """
 
 import os
@@ -193,5 +194,5 @@ if __name__ == "__main__":
     # Activité à l'échelle du réseau : base PostgreSQL dédiée, processus à part (autres réglages).
     subprocess.run([sys.executable, str(RACINE / "benchmarks" / "activite.py")], check=False)
     # Bouquet de services : recherche dans 2 000+ fiches, boîte d'un référent à 10 000 escalades.
-    for banc in ("recherche_fiches.py", "escalades.py"):
+    for banc in ("recherche_fiches.py", "escalades.py", "creneaux.py"):
         subprocess.run([sys.executable, str(RACINE / "benchmarks" / banc)], check=False)

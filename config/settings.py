@@ -54,8 +54,8 @@ INSTALLED_APPS = [
     "franceservices.activite",
     "franceservices.bouquet",
     "franceservices.escalades",
-    "franceservices.rappels",
     "franceservices.rendezvous",
+    "franceservices.rappels",
     "franceservices.statistiques",
 ]
 
@@ -345,3 +345,7 @@ RECHERCHE_RESULTATS_MAXIMUM = 50
 ESCALADES_CONSERVATION_MOIS = int(os.environ.get("ESCALADES_CONSERVATION_MOIS", "6"))
 ESCALADES_PIECE_TAILLE_MAX = int(os.environ.get("ESCALADES_PIECE_TAILLE_MAX", str(10 * 1024 * 1024)))
 ESCALADES_NOTIFICATION_TENTATIVES_MAX = int(os.environ.get("ESCALADES_NOTIFICATION_TENTATIVES_MAX", "8"))
+
+# Accès : rappels téléphoniques (issue 6, socle).
+RAPPELS_DELAI_HEURES = int(os.environ.get("RAPPELS_DELAI_HEURES", "48"))
+RAPPELS_CONSERVATION_JOURS = int(os.environ.get("RAPPELS_CONSERVATION_JOURS", "30"))

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from franceservices.core.audit import journaliser
 from franceservices.core.models import Evenement
+from franceservices.core.telephone import normaliser_telephone
 
 from .models import STATUTS_CLOS, Creneau, DemandeRappel, Origine, Resultat, Statut, TentativeRappel
-from .telephone import normaliser_telephone
 
 ECHECS_AVANT_NOTIFICATION = 2
 _HEURE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

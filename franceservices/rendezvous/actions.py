@@ -7,11 +7,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from franceservices.core.telephone import normaliser_telephone
 from franceservices.structures.models import Structure
 
 from .creneaux import contexte_de, est_reservable
 from .models import RendezVous, Statut
-from .telephone import normaliser_telephone
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from franceservices.rappels.telephone import afficher_telephone, normaliser_telephone
+from franceservices.core.telephone import afficher_telephone, normaliser_telephone
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,7 @@ def normaliser_telephone(saisie: str) -> str:
             if chiffres.startswith(indicatif) and len(chiffres) == len(indicatif) + longueur:
                 return "+" + chiffres
         raise ValidationError(
-            "Seuls les numéros de France (métropole et outre-mer) peuvent être rappelés.", code="etranger"
+            "Seuls les numéros de France (métropole et outre-mer) sont acceptés.", code="etranger"
         )
     if not brut.isdigit() or len(brut) != 10 or not brut.startswith("0"):
         raise ValidationError(MESSAGE, code="invalide")
