@@ -104,11 +104,19 @@ class Perimetre:
         territoire = self.departements_animateur | self.departements_prefecture
         if territoire:
             conditions.append(Q(structure__departement_id__in=territoire))
+        if self.partenaires:
+            conditions.append(self.filtre_referents(departement="structure__departement_id"))
+        return reduce(or_, conditions) if conditions else RIEN
+
+    def filtre_referents(self, *, partenaire: str = "partenaire_id", departement: str = "departement_id") -> Q:
+        """Ce que voit un référent partenaire : son partenaire dans son département (référent national : dans
+        tous). `partenaire` et `departement` : les chemins de ces champs dans le modèle filtré."""
+        conditions = []
         for partenaire_id, departement_id in self.partenaires:
-            if departement_id is None:
-                conditions.append(Q(partenaire_id=partenaire_id))
-            else:
-                conditions.append(Q(partenaire_id=partenaire_id, structure__departement_id=departement_id))
+            q = Q(**{partenaire: partenaire_id})
+            if departement_id is not None:
+                q &= Q(**{departement: departement_id})
+            conditions.append(q)
         return reduce(or_, conditions) if conditions else RIEN
 
     def filtre_habilitations(self) -> Q | None:

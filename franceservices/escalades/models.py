@@ -155,11 +155,7 @@ class EscaladeQuerySet(models.QuerySet):
         conditions = Q(pk__in=[])
         if perimetre.structures:
             conditions |= Q(structure_id__in=perimetre.structures)
-        for partenaire_id, departement_id in perimetre.partenaires:
-            if departement_id is None:
-                conditions |= Q(partenaire_id=partenaire_id)
-            else:
-                conditions |= Q(partenaire_id=partenaire_id, departement_id=departement_id)
+        conditions |= perimetre.filtre_referents()
         return self.filter(conditions)
 
 

@@ -77,11 +77,7 @@ class DemandeRappelQuerySet(models.QuerySet):
         territoire = perimetre.departements_animateur | perimetre.departements_prefecture
         if territoire:
             conditions |= Q(departement_id__in=territoire)
-        for partenaire_id, departement_id in perimetre.partenaires:
-            if departement_id is None:
-                conditions |= Q(partenaire_id=partenaire_id)
-            else:
-                conditions |= Q(partenaire_id=partenaire_id, departement_id=departement_id)
+        conditions |= perimetre.filtre_referents()
         return self.filter(conditions)
 
 
