@@ -108,7 +108,9 @@ class Perimetre:
             conditions.append(self.filtre_referents(departement="structure__departement_id"))
         return reduce(or_, conditions) if conditions else RIEN
 
-    def filtre_referents(self, *, partenaire: str = "partenaire_id", departement: str = "departement_id") -> Q:
+    def filtre_referents(
+        self, *, partenaire: str = "partenaire_id", departement: str = "departement_id"
+    ) -> Q:
         """Ce que voit un référent partenaire : son partenaire dans son département (référent national : dans
         tous). `partenaire` et `departement` : les chemins de ces champs dans le modèle filtré."""
         conditions = []
