@@ -15,6 +15,7 @@ Les indicateurs sont rapportés au volume (pour 1 000 demandes) pour comparer de
 
 import math
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,6 +30,7 @@ from franceservices.partenaires.pilotes import pilotes_evaluables  # noqa: F401 
 from franceservices.structures.models import Structure
 from franceservices.territoires.jours_ouvres import jours_ouvres_entre
 
+from .escalades import centile_90
 from .lecture import MOIS_MIN, Periode, _decaler, libelle_mois
 
 METHODE = [
@@ -50,14 +52,6 @@ def periode_par_defaut(pilote: Pilote, aujourdhui: date) -> Periode:
     if Periode(du, au).nombre_de_mois > 60:
         du = _decaler(au, -59)
     return Periode(du, au)
-
-
-def _centile(valeurs: list[int], p: float) -> int | None:
-    """Centile au rang le plus proche (p90 : la plus petite valeur ≥ 90 % des observations)."""
-    if not valeurs:
-        return None
-    triees = sorted(valeurs)
-    return triees[max(math.ceil(p * len(triees)) - 1, 0)]
 
 
 @dataclass
@@ -216,7 +210,7 @@ def _escalades(ind: Indicateurs, structures, pilote, periode, avec_synthetique) 
         if dans:
             ind.dans_les_delais += 1
     ind.delai_median = statistics.median(delais) if delais else None
-    ind.delai_p90 = _centile(delais, 0.9)
+    ind.delai_p90 = centile_90(Counter(delais))
 
 
 def _agents(ind: Indicateurs, structures, pilote: Pilote | None, aujourdhui) -> None:
