@@ -7,6 +7,7 @@ Les fiches d'exemple (`charger_fiches_exemple`), le compte et la session sont va
 """
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -32,7 +33,11 @@ def agent(django_db_setup, django_db_blocker):
         call_command("charger_fiches_exemple", responsable=redactrice.email, stdout=io.StringIO())
         agent = personne(Role.AGENT, structure=structure, email="agent@navigateur-bouquet.example")
         try:
-            yield {"cookie": session_connectee(agent), "structure": structure}
+            yield {
+                "cookie": session_connectee(agent),
+                "structure": structure,
+                "redactrice": session_connectee(redactrice),
+            }
         finally:
             Fiche.objects.filter(pk__gt=depuis).delete()
 
@@ -68,3 +73,40 @@ def test_agent_trouve_une_fiche_et_saisit_la_demande(page, contexte, serveur, ag
     page.get_by_role("link", name="Saisir une demande avec cette fiche").click()
     expect(page.locator("[data-fiche-consultee]")).to_contain_text("Carte d'identité ou passeport perdu")
     assert auditer(page, axe) == []
+
+
+def test_pages_de_redaction_et_chiffres_accessibles(page, contexte, serveur, agent, axe):
+    """Les pages de l'équipe nationale : rédiger et modifier une fiche, ses versions et leur différence,
+    modifier une démarche du catalogue, les pilotes et les chiffres des escalades. Audit axe de chacune."""
+    contexte.add_cookies([{**agent["redactrice"], "url": serveur.url}])
+    page.goto("/bouquet/fiches/nouvelle/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert auditer(page, axe) == []
+
+    # Une fiche d'exemple modifiée : deux versions, puis leur différence.
+    page.goto("/bouquet/fiches/?q=carte+grise")
+    page.locator("#resultats h2 a").first.click()
+    fiche = page.url.rstrip("/").split("/")[-1]
+    page.goto(f"/bouquet/fiches/{fiche}/modifier/")
+    assert auditer(page, axe) == []
+    page.fill(
+        "#id_resume", "Changer l'adresse ou le titulaire d'une carte grise, en ligne sur le site de l'ANTS."
+    )
+    page.fill("#id_motif", "Relecture du résumé")
+    page.locator("form").get_by_role("button", name=re.compile("Enregistrer")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Carte grise")
+    page.goto(f"/bouquet/fiches/{fiche}/versions/")
+    expect(page.locator("#contenu")).to_contain_text("Relecture du résumé")
+    assert auditer(page, axe) == []
+    page.goto(f"/bouquet/fiches/{fiche}/difference/")
+    assert auditer(page, axe) == []
+
+    page.goto("/bouquet/partenaires/cnaf/")
+    page.get_by_role("link", name=re.compile("^Modifier")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert auditer(page, axe) == []
+
+    for adresse in ("/partenaires/pilotes/", "/statistiques/escalades/"):
+        page.goto(adresse)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert auditer(page, axe) == []
