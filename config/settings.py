@@ -349,3 +349,7 @@ ESCALADES_NOTIFICATION_TENTATIVES_MAX = int(os.environ.get("ESCALADES_NOTIFICATI
 # Accès : rappels téléphoniques (issue 6, socle).
 RAPPELS_DELAI_HEURES = int(os.environ.get("RAPPELS_DELAI_HEURES", "48"))
 RAPPELS_CONSERVATION_JOURS = int(os.environ.get("RAPPELS_CONSERVATION_JOURS", "30"))
+
+# SMS aux usagers : interface de fournisseur (core/sms.py) ; console en développement, fichier avec make run.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "franceservices.core.sms.ConsoleBackend")
+SMS_FICHIER = os.environ.get("SMS_FICHIER", str(BASE_DIR / "var" / "sms.jsonl"))

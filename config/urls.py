@@ -28,5 +28,9 @@ urlpatterns = [
     path("bouquet/", include("franceservices.bouquet.urls")),
     path("escalades/", include("franceservices.escalades.urls")),
     path("partenaires/", include("franceservices.partenaires.urls")),
+    path("rendez-vous/", include("franceservices.rendezvous.urls_publiques")),
+    path("agenda/", include("franceservices.rendezvous.urls")),
+    path("rappels/", include("franceservices.rappels.urls")),
+    path("aide/", include("franceservices.rappels.urls_guichet")),
     path("", include("franceservices.statistiques.urls")),
 ]

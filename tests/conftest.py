@@ -77,3 +77,14 @@ def serveur_smtp(settings):
         yield serveur
     finally:
         controleur.stop()
+
+
+@pytest.fixture(autouse=True)
+def sms_en_memoire(settings):
+    """Les SMS partent dans `core.sms.boite` (vidée à chaque test), jamais sur la console."""
+    from franceservices.core import sms
+
+    settings.SMS_BACKEND = "franceservices.core.sms.MemoireBackend"
+    sms.boite.clear()
+    yield sms.boite
+    sms.boite.clear()

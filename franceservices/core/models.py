@@ -43,6 +43,12 @@ class Evenement(models.TextChoices):
     ESCALADE_STATUT = "escalade_statut", "Statut d'une escalade changé"
     PIECE_TELECHARGEE = "piece_telechargee", "Pièce jointe téléchargée"
     PURGE = "purge", "Purge de données personnelles"
+    RDV_RESERVE = "rdv_reserve", "Rendez-vous réservé"
+    RDV_MODIFIE = "rdv_modifie", "Rendez-vous déplacé ou annulé"
+    RDV_STATUT = "rdv_statut", "Rendez-vous : venue ou absence notée"
+    RDV_PARAMETRAGE = "rdv_parametrage", "Paramétrage des rendez-vous modifié"
+    RAPPEL_DEMANDE = "rappel_demande", "Demande de rappel enregistrée"
+    RAPPEL_TRAITE = "rappel_traite", "Demande de rappel traitée (attribution, tentative, clôture)"
 
 
 class EvenementAuditQuerySet(models.QuerySet):

@@ -16,7 +16,15 @@ from .models import RendezVous, Statut
 
 @transaction.atomic
 def reserver(
-    *, structure, type_, debut: datetime, nom: str, telephone: str = "", courriel: str = "", maintenant=None
+    *,
+    structure,
+    type_,
+    debut: datetime,
+    nom: str,
+    telephone: str = "",
+    courriel: str = "",
+    arret=None,
+    maintenant=None,
 ):
     """Réserve `debut` pour `type_` dans `structure`. La structure est verrouillée (SELECT … FOR UPDATE) :
     deux réservations simultanées dans la même France services passent l'une après l'autre, la seconde
@@ -49,8 +57,10 @@ def reserver(
     structure = Structure.objects.select_for_update().select_related("departement").get(pk=structure.pk)
     if type_.structure_id != structure.pk or not type_.actif:
         raise ValidationError("Ce type de rendez-vous n'est pas proposé par cette France services.")
+    if arret is not None and arret.structure_id != structure.pk:
+        raise ValidationError("Cet arrêt n'est pas desservi par cette France services.")
     jour = debut.astimezone(structure.fuseau).date()
-    raison = est_reservable(contexte_de(structure, type_, jour, jour), debut, maintenant)
+    raison = est_reservable(contexte_de(structure, type_, jour, jour, arret), debut, maintenant)
     if raison:
         raise ValidationError(raison)
     return RendezVous.objects.create(
@@ -61,6 +71,7 @@ def reserver(
         nom=nom,
         telephone=telephone,
         courriel=courriel,
+        arret=arret,
     )
 
 

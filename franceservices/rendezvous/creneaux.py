@@ -136,8 +136,9 @@ def est_reservable(contexte: Contexte, debut: datetime, maintenant: datetime) ->
 # --- Lecture en base ------------------------------------------------------------------------------
 
 
-def contexte_de(structure, type_, du: date, au: date) -> Contexte:
-    """Charge en 4 à 5 requêtes (hors fériés, en cache par processus) ce qu'il faut pour la période."""
+def contexte_de(structure, type_, du: date, au: date, arret=None) -> Contexte:
+    """Charge en 4 à 5 requêtes (hors fériés, en cache par processus) ce qu'il faut pour la période.
+    `arret` (France services itinérante) : les plages sont les horaires de cet arrêt, et seulement eux."""
     from franceservices.territoires.feries import est_ferie_pour
 
     from .models import Disponibilite, Fermeture, Permanence, RendezVous
@@ -156,13 +157,20 @@ def contexte_de(structure, type_, du: date, au: date) -> Contexte:
 
     plages_du_jour: PlagesDuJour
     permanences = []
-    if type_.partenaire_id:
+    if arret is not None:
+
+        def plages_du_jour(jour):
+            return [(arret.heure_debut, arret.heure_fin)] if arret.a_lieu_le(jour) else []
+
+    elif type_.partenaire_id:
         permanences = list(
             Permanence.objects.filter(structure=structure, partenaire_id=type_.partenaire_id)
             .exclude(au__lt=du)
             .exclude(du__gt=au)
         )
-    if permanences:
+    if arret is not None:
+        pass
+    elif permanences:
 
         def plages_du_jour(jour):
             return [(p.heure_debut, p.heure_fin) for p in permanences if p.a_lieu_le(jour)]
@@ -204,10 +212,17 @@ def contexte_de(structure, type_, du: date, au: date) -> Contexte:
 
 
 def creneaux_structure(
-    structure, type_, *, du: date | None = None, semaines: int = SEMAINES_PAR_DEFAUT, maintenant=None
+    structure,
+    type_,
+    *,
+    du: date | None = None,
+    semaines: int = SEMAINES_PAR_DEFAUT,
+    maintenant=None,
+    arret=None,
 ) -> list[datetime]:
-    """Créneaux libres de `structure` pour `type_` sur `semaines` semaines à partir de `du` (aujourd'hui)."""
+    """Créneaux libres de `structure` pour `type_` sur `semaines` semaines à partir de `du` (aujourd'hui) ;
+    à l'arrêt `arret` pour une France services itinérante."""
     maintenant = maintenant or timezone.now()
     du = du or maintenant.astimezone(structure.fuseau).date()
     au = du + timedelta(weeks=semaines) - timedelta(days=1)
-    return creneaux_libres(contexte_de(structure, type_, du, au), du, au, maintenant)
+    return creneaux_libres(contexte_de(structure, type_, du, au, arret), du, au, maintenant)

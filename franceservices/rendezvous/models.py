@@ -165,6 +165,53 @@ class Fermeture(models.Model):
         return f"Fermeture du {self.du:%d/%m/%Y} au {self.au:%d/%m/%Y}"
 
 
+class Arret(models.Model):
+    """Arrêt d'une France services itinérante (bus) : un lieu avec ses propres horaires, chaque semaine ou
+    le n-ième jour du mois. Les rendez-vous pris à un arrêt ne se prennent que pendant ses horaires."""
+
+    structure = models.ForeignKey("structures.Structure", on_delete=models.CASCADE, related_name="arrets")
+    libelle = models.CharField("lieu", max_length=150, help_text="Ex. « Place de la mairie ».")
+    commune = models.ForeignKey(
+        "territoires.Commune", on_delete=models.PROTECT, related_name="+", verbose_name="commune"
+    )
+    adresse = models.CharField(max_length=250, blank=True)
+    rang = models.PositiveSmallIntegerField(
+        "rang dans le mois",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="1 à 5 pour « le 1er… 5e mardi du mois » ; vide : chaque semaine.",
+    )
+    jour_semaine = models.PositiveSmallIntegerField("jour de la semaine", choices=JourSemaine.choices)
+    heure_debut = models.TimeField("de")
+    heure_fin = models.TimeField("à")
+    du = models.DateField(null=True, blank=True)
+    au = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "arrêt itinérant"
+        verbose_name_plural = "arrêts itinérants"
+        ordering = ["structure", "jour_semaine", "heure_debut"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(heure_fin__gt=F("heure_debut")), name="rdv_arret_fin_apres_debut"
+            ),
+            models.CheckConstraint(
+                condition=Q(rang__isnull=True) | Q(rang__gte=1, rang__lte=5), name="rdv_arret_rang"
+            ),
+        ]
+
+    def __str__(self):
+        quand = (
+            f"{self.rang}e {self.get_jour_semaine_display()} du mois"
+            if self.rang
+            else f"chaque {self.get_jour_semaine_display()}"
+        )
+        return f"{self.libelle} ({self.commune}) — {quand}, {self.heure_debut:%H:%M}–{self.heure_fin:%H:%M}"
+
+    a_lieu_le = Permanence.a_lieu_le
+
+
 class Statut(models.TextChoices):
     PREVU = "prevu", "Prévu"
     HONORE = "honore", "Honoré"
@@ -194,6 +241,14 @@ class RendezVous(models.Model):
         "structures.Structure", on_delete=models.PROTECT, related_name="rendez_vous"
     )
     type = models.ForeignKey(TypeRendezVous, on_delete=models.PROTECT, related_name="rendez_vous")
+    arret = models.ForeignKey(
+        Arret,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rendez_vous",
+        help_text="France services itinérante : l'arrêt du bus où a lieu le rendez-vous.",
+    )
     debut = models.DateTimeField("début")
     fin = models.DateTimeField()
     statut = models.CharField(max_length=10, choices=Statut.choices, default=Statut.PREVU)
@@ -205,6 +260,27 @@ class RendezVous(models.Model):
     demande = models.ForeignKey(
         "activite.Demande", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    deplace_de = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deplace_vers",
+        verbose_name="déplacé depuis",
+        help_text="Rendez-vous annulé que celui-ci remplace (déplacement par l'usager ou l'agent).",
+    )
+    arrive_le = models.DateTimeField("arrivé le", null=True, blank=True)
+    statut_note_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="venue ou absence notée par",
+    )
+    confirmation_envoyee_le = models.DateTimeField("confirmation envoyée le", null=True, blank=True)
+    rappel_envoye_le = models.DateTimeField("rappel envoyé le", null=True, blank=True)
+    anonymise_le = models.DateTimeField("anonymisé le", null=True, blank=True)
 
     objects = RendezVousQuerySet.as_manager()
 
@@ -215,7 +291,10 @@ class RendezVous(models.Model):
         indexes = [models.Index(fields=["structure", "debut"])]
         constraints = [
             models.CheckConstraint(condition=Q(fin__gt=F("debut")), name="rdv_fin_apres_debut"),
-            models.CheckConstraint(condition=~Q(telephone="") | ~Q(courriel=""), name="rdv_contact_present"),
+            models.CheckConstraint(
+                condition=Q(anonymise_le__isnull=False) | ~Q(telephone="") | ~Q(courriel=""),
+                name="rdv_contact_present",
+            ),
         ]
 
     def __str__(self):
