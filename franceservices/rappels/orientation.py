@@ -10,12 +10,22 @@ Règles, dans l'ordre :
 2. besoin d'aide avec l'ordinateur → un conseiller numérique proche (lieux de médiation de la commune,
    puis du département) ;
 3. commune connue → les France services les plus proches qui proposent ce partenaire (toutes si aucun
-   partenaire n'est connu) ;
-4. toujours : une demande de rappel.
+   partenaire n'est connu), chacune avec son **prochain créneau libre** (types de rendez-vous actifs liés au
+   partenaire, ou sans partenaire si aucun n'est connu) et le lien de réservation ; sans type de rendez-vous :
+   la France services « sans rendez-vous », avec son téléphone et ses horaires ;
+4. toujours : une demande de rappel (lien vers le formulaire public, partenaire et commune préremplis).
+
+Latence : le prochain créneau ne se cherche que pour les France services retenues (3 au plus), semaine
+après semaine (1, puis 3 semaines de plus), en s'arrêtant à la première fenêtre qui en a un ; les types de
+rendez-vous des trois se lisent en une requête (mesuré par `benchmarks/guichet.py`).
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from .models import DecisionOrientation, Orientation
@@ -25,6 +35,8 @@ REPONSES_POSSIBLES = {OUI, NON, NE_SAIT_PAS}
 NB_FRANCE_SERVICES = 3
 NB_CANDIDATES = 30  # France services examinées autour de la commune pour trouver celles du partenaire
 NB_LIEUX_MEDIATION = 3
+# Fenêtres successives (en semaines) où chercher le prochain créneau : on s'arrête à la première qui en a un.
+FENETRES_CRENEAU = (1, 3)
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,83 @@ class Proposition:
     distance_km: float | None = None
     lieu: object | None = None
     details: dict = field(default_factory=dict)
+    prochain_creneau: datetime | None = None  # heure locale de la France services
+    type_rendez_vous: object | None = None  # rendezvous.TypeRendezVous du prochain créneau
+    sans_rendez_vous: bool = False  # France services sans type de rendez-vous actif pour ce besoin
+
+    @property
+    def telephone(self) -> str:
+        return getattr(self.structure, "telephone", "") or ""
+
+
+def lien_reservation(structure, partenaire=None) -> str:
+    """Contrat avec la prise de rendez-vous publique : `rdv:structure` + `?partenaire=<code>`."""
+    try:
+        chemin = reverse("rdv:structure", args=[structure.pk])
+    except NoReverseMatch:  # page pas encore branchée : même adresse, écrite à la main
+        chemin = f"/rendez-vous/france-services/{structure.pk}/"
+    return f"{chemin}?{urlencode({'partenaire': partenaire.code})}" if partenaire is not None else chemin
+
+
+def lien_rappel(partenaire=None, commune=None) -> str:
+    """Contrat avec la demande de rappel publique : `rappels:demander_public` + partenaire et commune (INSEE)."""
+    try:
+        chemin = reverse("rappels:demander_public")
+    except NoReverseMatch:
+        chemin = "/rappels/demander/"
+    parametres = {}
+    if partenaire is not None:
+        parametres["partenaire"] = partenaire.code
+    if commune is not None:
+        parametres["commune"] = commune.code_insee
+    return f"{chemin}?{urlencode(parametres)}" if parametres else chemin
+
+
+def types_rendez_vous(structures, partenaire) -> dict[int, list]:
+    """{pk de structure: [types actifs]} en une requête : ceux du partenaire, ou sans partenaire s'il est inconnu."""
+    from franceservices.rendezvous.models import TypeRendezVous
+
+    if not structures:
+        return {}
+    qs = TypeRendezVous.objects.filter(structure__in=structures, actif=True)
+    qs = qs.filter(partenaire=partenaire) if partenaire is not None else qs.filter(partenaire__isnull=True)
+    resultat: dict[int, list] = {}
+    for type_ in qs.order_by("duree", "pk"):
+        resultat.setdefault(type_.structure_id, []).append(type_)
+    return resultat
+
+
+def prochain_creneau(structure, types, *, maintenant=None, fenetres=FENETRES_CRENEAU):
+    """(début, type) du premier créneau libre parmi `types`, cherché fenêtre après fenêtre ; (None, None) sinon."""
+    from franceservices.rendezvous.creneaux import creneaux_structure
+
+    maintenant = maintenant or timezone.now()
+    du = maintenant.astimezone(structure.fuseau).date()
+    for semaines in fenetres:
+        meilleur = (None, None)
+        for type_ in types:
+            type_.structure = structure  # déjà chargée : évite une requête par type
+            creneaux = creneaux_structure(structure, type_, du=du, semaines=semaines, maintenant=maintenant)
+            if creneaux and (meilleur[0] is None or creneaux[0] < meilleur[0]):
+                meilleur = (creneaux[0], type_)
+        if meilleur[0] is not None:
+            return meilleur
+        du += timedelta(weeks=semaines)
+    return None, None
+
+
+def _ajouter_creneaux(propositions: list["Proposition"], partenaire, maintenant=None) -> None:
+    types = types_rendez_vous([p.structure for p in propositions], partenaire)
+    for p in propositions:
+        candidats = types.get(p.structure.pk, [])
+        if not candidats:
+            p.sans_rendez_vous = True
+            p.lien = p.structure.get_absolute_url()
+            continue
+        p.prochain_creneau, p.type_rendez_vous = prochain_creneau(
+            p.structure, candidats, maintenant=maintenant
+        )
+        p.lien = lien_reservation(p.structure, partenaire)
 
 
 def _couverture(partenaire):
@@ -86,9 +175,10 @@ def _couverture(partenaire):
     return structures, departements
 
 
-def _france_services(reponses: Reponses) -> list[Proposition]:
+def _france_services(reponses: Reponses, maintenant=None) -> list[Proposition]:
     commune = reponses.commune
-    if commune is None or commune.latitude is None or commune.longitude is None:
+    position = commune.position if commune is not None else None  # déléguée : celle de sa parente
+    if position is None:
         return []
     from franceservices.structures.proximite import structures_proches
 
@@ -96,7 +186,7 @@ def _france_services(reponses: Reponses) -> list[Proposition]:
     if couverture is not None and not any(couverture):
         return []
     propositions = []
-    for structure, distance in structures_proches(commune.latitude, commune.longitude, NB_CANDIDATES):
+    for structure, distance in structures_proches(*position, NB_CANDIDATES):
         if couverture is not None and not (
             structure.pk in couverture[0] or structure.departement_id in couverture[1]
         ):
@@ -111,6 +201,7 @@ def _france_services(reponses: Reponses) -> list[Proposition]:
         )
         if len(propositions) == NB_FRANCE_SERVICES:
             break
+    _ajouter_creneaux(propositions, reponses.partenaire, maintenant)
     return propositions
 
 
@@ -131,7 +222,7 @@ def _conseillers_numeriques(reponses: Reponses) -> list[Proposition]:
     ]
 
 
-def orienter(reponses: Reponses) -> list[Proposition]:
+def orienter(reponses: Reponses, *, maintenant=None) -> list[Proposition]:
     """Propositions ordonnées (la première est l'orientation conseillée) ; jamais vide."""
     propositions = []
     demarche = reponses.demarche
@@ -150,11 +241,12 @@ def orienter(reponses: Reponses) -> list[Proposition]:
         )
     if reponses.aide_ordinateur == OUI:
         propositions += _conseillers_numeriques(reponses)
-    propositions += _france_services(reponses)
+    propositions += _france_services(reponses, maintenant)
     propositions.append(
         Proposition(
             Orientation.RAPPEL,
             "Être rappelé par un agent France services",
+            lien=lien_rappel(reponses.partenaire, reponses.commune),
             details={
                 "departement": reponses.departement_id,
                 "partenaire": getattr(reponses.partenaire, "pk", None),
@@ -164,15 +256,44 @@ def orienter(reponses: Reponses) -> list[Proposition]:
     return propositions
 
 
-def enregistrer_decision(*, reponses: Reponses, orientation: str, maintenant=None) -> DecisionOrientation:
-    """Garde la décision, anonyme : codes des réponses, orientation, partenaire, département, commune INSEE."""
+def enregistrer_decision(
+    *, reponses: Reponses, orientation: str, maintenant=None, parcours: str = ""
+) -> DecisionOrientation:
+    """Garde la décision, anonyme : codes des réponses, orientation, partenaire, département, commune INSEE.
+    `parcours` : identifiant aléatoire du parcours (aucun lien avec la personne), pour n'enregistrer qu'une
+    décision par parcours (voir `decision_du_parcours`)."""
     if orientation not in Orientation.values:
         raise ValueError(f"Orientation inconnue : {orientation!r}")
+    codes = reponses.codes()
+    if parcours:
+        codes["parcours"] = parcours
     return DecisionOrientation.objects.create(
         le=maintenant or timezone.now(),
-        reponses=reponses.codes(),
+        reponses=codes,
         orientation=orientation,
         partenaire=reponses.partenaire,
         departement_id=reponses.departement_id,
         code_insee=reponses.commune.code_insee if reponses.commune is not None else "",
     )
+
+
+def decision_du_parcours(parcours: str, depuis) -> DecisionOrientation | None:
+    """La décision déjà enregistrée pour ce parcours (créée après `depuis`, l'heure du jeton : index sur `le`)."""
+    if not parcours:
+        return None
+    return (
+        DecisionOrientation.objects.filter(le__gte=depuis, reponses__parcours=parcours).order_by("pk").first()
+    )
+
+
+@transaction.atomic
+def choisir_orientation(*, decision_id: int, orientation: str) -> DecisionOrientation | None:
+    """L'usager suit une autre proposition que la première : la décision de son parcours (la même ligne, jamais
+    une seconde) prend l'orientation choisie. None si la décision n'existe plus."""
+    if orientation not in Orientation.values:
+        raise ValueError(f"Orientation inconnue : {orientation!r}")
+    decision = DecisionOrientation.objects.select_for_update().filter(pk=decision_id).first()
+    if decision is not None and decision.orientation != orientation:
+        decision.orientation = orientation
+        decision.save(update_fields=["orientation"])
+    return decision
