@@ -209,3 +209,159 @@ def test_pilote_departemental():
     assert all(x.structure.departement_id == c.departement_id for x in props)
     for x in props:
         assert Partenaire.objects.proposes_a_structure(x.structure).filter(pk=p.pk).exists()
+
+
+# — Prochain créneau libre et liens (issue 6) —
+
+
+def _france_services(props):
+    return [x for x in props if x.orientation == Orientation.FRANCE_SERVICES]
+
+
+def type_rdv(structure, duree=30, libelle="Accompagnement", **champs):
+    from franceservices.rendezvous.models import TypeRendezVous
+
+    return TypeRendezVous.objects.create(structure=structure, libelle=libelle, duree=duree, **champs)
+
+
+def _lundi_8h():
+    from tests.rendezvous.fabriques import a_paris
+
+    return a_paris(2026, 12, 7, 8)  # lundi 7 décembre 2026, 8 h (Paris), jour ouvré
+
+
+def test_prochain_creneau_et_lien_de_reservation():
+    from franceservices.rappels.orientation import lien_reservation
+    from tests.rendezvous.fabriques import semaine_type
+
+    c = commune()
+    p = Partenaire.objects.get(code="cnaf")
+    proches = _france_services(orienter(Reponses(partenaire=p, commune=c), maintenant=_lundi_8h()))
+    cible = proches[0].structure
+    semaine_type(cible)
+    type_rdv(cible, duree=30, partenaire=p, libelle="Rendez-vous CAF")
+    type_rdv(cible, duree=20, partenaire=None, libelle="Sans partenaire")  # pas pour un besoin CAF
+    type_rdv(cible, duree=15, partenaire=p, libelle="Inactif", actif=False)
+    props = _france_services(orienter(Reponses(partenaire=p, commune=c), maintenant=_lundi_8h()))
+    premiere = props[0]
+    assert premiere.structure == cible
+    assert premiere.type_rendez_vous.libelle == "Rendez-vous CAF"
+    assert premiere.prochain_creneau.isoformat() == "2026-12-07T09:00:00+01:00"
+    assert premiere.lien == f"/rendez-vous/france-services/{cible.pk}/?partenaire=cnaf"
+    assert premiere.lien == lien_reservation(cible, p)
+    # Les autres, sans type de rendez-vous pour ce besoin : « sans rendez-vous », lien vers leur fiche.
+    for x in props[1:]:
+        assert x.sans_rendez_vous and x.prochain_creneau is None
+        assert x.lien == x.structure.get_absolute_url()
+
+
+def test_prochain_creneau_sans_partenaire_connu_et_plus_tot_des_types():
+    from tests.rendezvous.fabriques import a_paris, semaine_type
+
+    c = commune()
+    cible = _france_services(orienter(Reponses(commune=c), maintenant=_lundi_8h()))[0].structure
+    semaine_type(cible)
+    type_rdv(cible, duree=30, partenaire=Partenaire.objects.get(code="cnaf"), libelle="CAF")
+    general = type_rdv(cible, duree=45, libelle="Accompagnement")
+    from franceservices.rendezvous.models import RendezVous
+
+    RendezVous.objects.create(
+        structure=cible,
+        type=general,
+        debut=a_paris(2026, 12, 7, 9),
+        fin=a_paris(2026, 12, 7, 12),
+        nom="Occupé",
+        telephone="+33612345678",
+    )
+    props = _france_services(orienter(Reponses(commune=c), maintenant=_lundi_8h()))
+    assert props[0].type_rendez_vous == general  # pas le type CAF : aucun partenaire connu
+    assert props[0].lien == f"/rendez-vous/france-services/{cible.pk}/"
+    assert props[0].prochain_creneau.isoformat() == "2026-12-07T14:00:00+01:00"  # matin occupé
+
+
+def test_prochain_creneau_cherche_au_dela_de_la_premiere_semaine():
+    from datetime import date
+
+    from franceservices.rappels.orientation import prochain_creneau
+    from franceservices.rendezvous.models import Fermeture
+    from tests.rendezvous.fabriques import semaine_type
+
+    c = commune()
+    cible = _france_services(orienter(Reponses(commune=c), maintenant=_lundi_8h()))[0].structure
+    semaine_type(cible)
+    t = type_rdv(cible)
+    Fermeture.objects.create(structure=cible, du=_lundi_8h().date(), au=_lundi_8h().date().replace(day=16))
+    debut, type_ = prochain_creneau(cible, [t], maintenant=_lundi_8h())
+    assert type_ == t and debut.isoformat() == "2026-12-17T09:00:00+01:00"
+    # Fermée sur toute la fenêtre (1 + 3 semaines) : pas de créneau, sans erreur.
+    Fermeture.objects.create(structure=cible, du=date(2026, 12, 17), au=date(2027, 1, 31))
+    assert prochain_creneau(cible, [t], maintenant=_lundi_8h()) == (None, None)
+
+
+def test_lien_de_rappel_porte_partenaire_et_commune():
+    c = commune()
+    p = Partenaire.objects.get(code="cnaf")
+    rappel = orienter(Reponses(partenaire=p, commune=c))[-1]
+    assert rappel.orientation == Orientation.RAPPEL
+    assert rappel.lien == f"/rappels/demander/?partenaire=cnaf&commune={c.code_insee}"
+    assert orienter(Reponses())[-1].lien == "/rappels/demander/"
+
+
+def test_jamais_vide_commune_sans_coordonnees():
+    c = Commune.objects.filter(latitude__isnull=True, commune_parente__isnull=True).first()
+    if c is None:  # le référentiel n'en a pas : on en retire une
+        c = commune()
+        c.latitude = c.longitude = None
+    props = orienter(Reponses(commune=c, partenaire=Partenaire.objects.get(code="cnaf")))
+    assert orientations(props) == [Orientation.RAPPEL]
+    assert props[0].lien.endswith(f"commune={c.code_insee}")
+
+
+def test_commune_deleguee_prend_la_position_de_sa_parente():
+    deleguee = (
+        Commune.objects.filter(latitude__isnull=True, commune_parente__latitude__isnull=False)
+        .select_related("commune_parente")
+        .first()
+    )
+    if deleguee is None:
+        pytest.skip("Aucune commune déléguée sans position dans le référentiel")
+    props = _france_services(orienter(Reponses(commune=deleguee)))
+    assert props
+    parente = _france_services(orienter(Reponses(commune=deleguee.commune_parente)))
+    assert [x.structure for x in props] == [x.structure for x in parente]
+
+
+def test_requetes_bornees(django_assert_max_num_queries):
+    """3 France services avec chacune un type de rendez-vous : lecture bornée, quel que soit le registre."""
+    from tests.rendezvous.fabriques import semaine_type
+
+    c = commune()
+    p = Partenaire.objects.get(code="cnaf")
+    for x in _france_services(orienter(Reponses(partenaire=p, commune=c))):
+        semaine_type(x.structure)
+        type_rdv(x.structure, partenaire=p)
+    orienter(Reponses(partenaire=p, commune=c))  # index de proximité chaud
+    with django_assert_max_num_queries(22):
+        props = orienter(Reponses(partenaire=p, commune=c), maintenant=_lundi_8h())
+    assert all(x.prochain_creneau for x in _france_services(props))
+
+
+def test_decision_du_parcours_et_choix():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from franceservices.rappels.orientation import choisir_orientation, decision_du_parcours
+
+    reponses = Reponses(commune=commune())
+    avant = timezone.now() - timedelta(seconds=1)
+    d = enregistrer_decision(reponses=reponses, orientation=Orientation.FRANCE_SERVICES, parcours="abc")
+    assert decision_du_parcours("abc", avant) == d
+    assert decision_du_parcours("autre", avant) is None
+    assert decision_du_parcours("", avant) is None
+    assert choisir_orientation(decision_id=d.pk, orientation=Orientation.RAPPEL) == d
+    d.refresh_from_db()
+    assert d.orientation == Orientation.RAPPEL and DecisionOrientation.objects.count() == 1
+    assert choisir_orientation(decision_id=d.pk + 1000, orientation=Orientation.RAPPEL) is None
+    with pytest.raises(ValueError):
+        choisir_orientation(decision_id=d.pk, orientation="ailleurs")
