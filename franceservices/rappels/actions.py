@@ -1,8 +1,12 @@
-"""Actions sur les demandes de rappel : demander, noter une tentative, clore. Toutes journalisées.
+"""Actions sur les demandes de rappel : demander, attribuer, noter une tentative, clore. Toutes journalisées.
 
-Audit : faute d'événements dédiés dans `core.models.Evenement` (à ajouter : RAPPEL_DEMANDE, RAPPEL_TENTATIVE,
-RAPPEL_CLOS), chaque action écrit `ACCES_DONNEES_PERSONNELLES` avec `details["action"]` — une demande de
-rappel porte un numéro de téléphone, et la traiter, c'est y accéder.
+Audit : `RAPPEL_DEMANDE` à l'enregistrement, `RAPPEL_TRAITE` pour l'attribution, chaque tentative et la
+clôture ; `details["action"]` dit laquelle. Une demande de rappel porte un numéro de téléphone : la traiter,
+c'est y accéder — l'événement garde la trace de qui l'a fait (acteur) et sur quelle demande (cible).
+La consultation de la fiche (sans action) est journalisée par la vue comme `ACCES_DONNEES_PERSONNELLES`.
+
+Au deuxième échec, `noter_tentative` pose `notification_echec_prevue_le` et confie l'envoi du SMS (et du
+courriel s'il y en a un) à une tâche de fond après validation (`notifications.planifier_echec`).
 """
 
 import re
@@ -66,6 +70,8 @@ def demander_rappel(
     structure=None,
     partenaire=None,
     creneaux=None,
+    courriel: str = "",
+    synthetique: bool = False,
     maintenant=None,
 ) -> DemandeRappel:
     """Enregistre une demande de rappel. `par` : l'agent ou l'opérateur (None : formulaire public).
@@ -103,13 +109,16 @@ def demander_rappel(
         consentement=True,
         consentement_le=maintenant,
         origine=origine,
+        courriel=(courriel or "").strip(),
+        synthetique=synthetique,
     )
-    journaliser(
-        Evenement.ACCES_DONNEES_PERSONNELLES,
-        acteur=par,
-        cible=rappel,
-        details={"action": "rappel_demande", "origine": origine},
-    )
+    if not synthetique:
+        journaliser(
+            Evenement.RAPPEL_DEMANDE,
+            acteur=par,
+            cible=rappel,
+            details={"action": "rappel_demande", "origine": origine},
+        )
     return rappel
 
 
@@ -153,9 +162,12 @@ def noter_tentative(*, par, rappel, resultat: str, maintenant=None) -> Tentative
         ):
             rappel.notification_echec_prevue_le = maintenant
             champs.append("notification_echec_prevue_le")
+            from .notifications import planifier_echec
+
+            planifier_echec(rappel.pk)
     rappel.save(update_fields=champs)
     journaliser(
-        Evenement.ACCES_DONNEES_PERSONNELLES,
+        Evenement.RAPPEL_TRAITE,
         acteur=par,
         cible=rappel,
         details={"action": "rappel_tentative", "resultat": resultat},
@@ -174,7 +186,7 @@ def attribuer_rappel(*, par, rappel, a) -> DemandeRappel:
     rappel.attribuee_a = a
     rappel.save(update_fields=["attribuee_a"])
     journaliser(
-        Evenement.ACCES_DONNEES_PERSONNELLES,
+        Evenement.RAPPEL_TRAITE,
         acteur=par,
         cible=rappel,
         details={"action": "rappel_attribue", "a": a.pk if a is not None else None},
@@ -212,9 +224,23 @@ def clore(*, par, rappel, resultat: str, demande=None, maintenant=None) -> Deman
         champs.append("premier_contact_le")
     rappel.save(update_fields=champs)
     journaliser(
-        Evenement.ACCES_DONNEES_PERSONNELLES,
+        Evenement.RAPPEL_TRAITE,
         acteur=par,
         cible=rappel,
-        details={"action": "rappel_clos", "statut": resultat},
+        details={"action": "rappel_clos", "statut": resultat, "demande": rappel.demande_id},
     )
     return rappel
+
+
+@transaction.atomic
+def clore_avec_demande(*, par, rappel, resultat: str, demandes=(), maintenant=None) -> DemandeRappel:
+    """Clôt la demande de rappel et, dans la même transaction, enregistre la demande d'activité (canal
+    téléphone) saisie pour ce rappel (`demandes` : objets `activite.Demande` non sauvegardés, validés par les
+    formulaires de la saisie, voir `activite.views_appel`). Tout ou rien : si la clôture est refusée, la
+    demande d'activité n'est pas enregistrée."""
+    from franceservices.activite.actions import enregistrer
+
+    demande = None
+    if demandes:
+        demande = enregistrer(list(demandes)).toutes[0]
+    return clore(par=par, rappel=rappel, resultat=resultat, demande=demande, maintenant=maintenant)

@@ -101,6 +101,11 @@ class DemandeRappel(models.Model):
     )
     besoin = models.CharField(max_length=300)
     telephone = models.CharField("téléphone", max_length=20, help_text="Format E.164 (+33…, +590…)")
+    courriel = models.EmailField(
+        "adresse électronique",
+        blank=True,
+        help_text="Facultative : pour prévenir l'usager si on n'arrive pas à le joindre.",
+    )
     creneaux = models.JSONField(
         "créneaux préférés",
         default=list,
@@ -132,7 +137,7 @@ class DemandeRappel(models.Model):
     premier_contact_le = models.DateTimeField(
         "joint le", null=True, blank=True, help_text="Première tentative où l'usager a été joint."
     )
-    # Intention de prévenir l'usager après deux échecs (l'envoi SMS/courriel viendra plus tard).
+    # Intention de prévenir l'usager après deux échecs ; envoi par rappels.notifications (SMS, courriel).
     notification_echec_prevue_le = models.DateTimeField(
         "notification d'échec prévue le", null=True, blank=True
     )
@@ -140,6 +145,11 @@ class DemandeRappel(models.Model):
         "notification d'échec envoyée le", null=True, blank=True
     )
     anonymisee_le = models.DateTimeField("anonymisée le", null=True, blank=True)
+    synthetique = models.BooleanField(
+        "synthétique",
+        default=False,
+        help_text="Demande générée pour la démonstration ou les mesures (generer_rappels).",
+    )
 
     objects = DemandeRappelQuerySet.as_manager()
 

@@ -1,6 +1,6 @@
 """Anonymisation des demandes de rappel closes depuis plus de `RAPPELS_CONSERVATION_JOURS` jours (défaut 30).
 
-Effacés : le téléphone, le besoin (texte libre, qui peut contenir un nom) et les créneaux préférés.
+Effacés : le téléphone, l'adresse électronique, le besoin (texte libre, qui peut contenir un nom) et les créneaux préférés.
 Gardés pour les indicateurs : structure, département, partenaire, origine, statut, dates et tentatives.
 Idempotent ; chaque passage qui efface quelque chose est inscrit au journal (PURGE).
 """
@@ -40,7 +40,7 @@ def purger(*, jours: int | None = None, dry_run: bool = False, par=None, mainten
     qs = a_purger(jours=jours, maintenant=maintenant)
     if dry_run:
         return qs.count()
-    n = qs.update(telephone="", besoin="", creneaux=[], anonymisee_le=maintenant)
+    n = qs.update(telephone="", courriel="", besoin="", creneaux=[], anonymisee_le=maintenant)
     if n:
         journaliser(
             Evenement.PURGE,

@@ -28,7 +28,7 @@ def test_demande_normalise_et_fixe_l_echeance(settings):
     assert r.consentement and r.consentement_le == maintenant
     assert r.statut == Statut.A_RAPPELER
     assert EvenementAudit.objects.filter(
-        evenement=Evenement.ACCES_DONNEES_PERSONNELLES, cible_id=str(r.pk), details__action="rappel_demande"
+        evenement=Evenement.RAPPEL_DEMANDE, cible_id=str(r.pk), details__action="rappel_demande"
     ).exists()
 
 
@@ -132,7 +132,12 @@ def test_deux_echecs_prevoient_une_notification():
     r.refresh_from_db()
     assert r.notification_echec_prevue_le == prevue
     assert TentativeRappel.objects.filter(rappel=r).count() == 3
-    assert EvenementAudit.objects.filter(cible_id=str(r.pk), details__action="rappel_tentative").count() == 3
+    assert (
+        EvenementAudit.objects.filter(
+            evenement=Evenement.RAPPEL_TRAITE, cible_id=str(r.pk), details__action="rappel_tentative"
+        ).count()
+        == 3
+    )
 
 
 def test_mauvais_numero_pas_de_notification():
@@ -166,7 +171,9 @@ def test_clore(statut):
     r.refresh_from_db()
     assert r.statut == statut and r.clos_le is not None
     assert (r.premier_contact_le is not None) == (statut == Statut.RAPPELE)
-    assert EvenementAudit.objects.filter(cible_id=str(r.pk), details__action="rappel_clos").exists()
+    assert EvenementAudit.objects.filter(
+        evenement=Evenement.RAPPEL_TRAITE, cible_id=str(r.pk), details__action="rappel_clos"
+    ).exists()
     with pytest.raises(ValidationError):
         actions.clore(par=agent, rappel=r, resultat=statut)
 
