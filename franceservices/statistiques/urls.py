@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views, views_escalades, views_pilotes
+from . import views, views_escalades, views_orientations, views_pilotes
 
 app_name = "statistiques"
 
 urlpatterns = [
     path("statistiques/", views.tableau_de_bord_vue, name="tableau_de_bord"),
     path("statistiques/escalades/", views_escalades.escalades, name="escalades"),
+    path("statistiques/orientations/", views_orientations.orientations, name="orientations"),
     path("statistiques/pilotes/<int:pk>/", views_pilotes.evaluation, name="pilote"),
     path("donnees-ouvertes/activite/", views.donnees_ouvertes, name="donnees_ouvertes"),
     path(
