@@ -12,6 +12,7 @@ Le widget et sa page de résultat sont les seules pages autorisées en iframe (X
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from html import escape
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -280,7 +281,7 @@ def integrer(request):
     if parametres:
         adresse += "?" + urlencode(parametres)
     code = (
-        f'<iframe src="{adresse}" title="J\'ai besoin d\'aide pour… (France services)" '
+        f'<iframe src="{escape(adresse)}" title="J\'ai besoin d\'aide pour… (France services)" '
         'width="100%" height="720" style="border:0" loading="lazy"></iframe>'
     )
     return render(

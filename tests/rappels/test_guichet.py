@@ -1,6 +1,7 @@
 """Pages publiques du guichet unique `/aide/` et du widget `/aide/widget/` : parcours sans JavaScript (GET),
 entrées forgées, une seule décision anonyme par parcours, liens suivis, iframe autorisée pour le widget seul."""
 
+import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -276,7 +277,8 @@ def test_integrer_donne_le_code_iframe(client):
     r = client.get(reverse("guichet:integrer"), {"partenaire": "cnaf", "commune": "16015"})
     assert r.status_code == 200
     code = r.context["code"]
-    src = re.search(r'src="([^"]+)"', code).group(1)
+    src = html.unescape(re.search(r'src="([^"]+)"', code).group(1))
+    assert "&amp;commune" in code  # attribut HTML valide
     assert urlsplit(src).path == "/aide/widget/"
     assert parse_qs(urlsplit(src).query) == {"partenaire": ["cnaf"], "commune": ["16015"]}
     assert "title=" in code
