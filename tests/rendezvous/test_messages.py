@@ -2,6 +2,7 @@
 rappel par un vrai serveur SMTP (et SMS en mémoire), envoyés par le moteur de tâches après validation ;
 panne du courriel sans perte (rattrapage par la commande), rappel jamais envoyé deux fois."""
 
+import io
 import re
 from datetime import datetime, timedelta
 
@@ -181,10 +182,13 @@ def test_transaction_annulee_rien_en_file(structure, type_, django_capture_on_co
     from django.db import transaction
 
     avant = DBTaskResult.objects.count()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            reserver(structure, type_)
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        reserver(structure, type_)
+        raise RuntimeError
     assert DBTaskResult.objects.count() == avant
 
 
@@ -208,12 +212,12 @@ def test_panne_smtp_sans_perte_puis_rattrapage(
             "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
         }
     }
-    call_command("envoyer_rappels_rendez_vous", stdout=open("/dev/null", "w"))
+    call_command("envoyer_rappels_rendez_vous", stdout=io.StringIO())
     (message,) = serveur_smtp.attendre(1)
     assert "Rendez-vous confirmé" in message["Subject"]
     rdv.refresh_from_db()
     assert rdv.confirmation_envoyee_le is not None
-    call_command("envoyer_rappels_rendez_vous", stdout=open("/dev/null", "w"))
+    call_command("envoyer_rappels_rendez_vous", stdout=io.StringIO())
     assert len(serveur_smtp.attendre(2, delai=0.3)) == 1
 
 
