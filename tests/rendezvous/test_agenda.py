@@ -186,3 +186,33 @@ def test_arret_avec_rendez_vous_non_supprimable(structure):
     rdv(structure, type_rdv(structure), arret=arret)
     with pytest.raises(ValidationError, match="date de fin de desserte"):
         agenda.supprimer_parametre(par=responsable, element=arret)
+
+
+def test_commande_de_demonstration_idempotente(settings):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from franceservices.rendezvous.models import Permanence, RendezVous, TypeRendezVous
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("creer_rendez_vous_demo", stdout=StringIO())
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="creer_comptes_demo"):
+        call_command("creer_rendez_vous_demo", stdout=StringIO())
+    call_command("creer_comptes_demo", stdout=StringIO(), stderr=StringIO())
+    sortie = StringIO()
+    call_command("creer_rendez_vous_demo", "--dry-run", stdout=sortie)
+    assert "seraient créés" in sortie.getvalue() and not RendezVous.objects.exists()
+    call_command("creer_rendez_vous_demo", stdout=StringIO())
+    compte = (TypeRendezVous.objects.count(), Permanence.objects.count(), RendezVous.objects.count())
+    call_command("creer_rendez_vous_demo", stdout=StringIO())
+    assert (TypeRendezVous.objects.count(), Permanence.objects.count(), RendezVous.objects.count()) == compte
+    assert compte[2] >= 5
+    permanence = Permanence.objects.get()
+    assert permanence.rang == 2 and permanence.jour_semaine == 1 and permanence.partenaire.code == "cnaf"
+    for r in RendezVous.objects.all():
+        assert r.nom.startswith("Usager de démonstration") and r.telephone.startswith("+33199")
+        from franceservices.core.telephone import normaliser_telephone
+
+        assert normaliser_telephone(r.telephone) == r.telephone
