@@ -296,3 +296,16 @@ def test_limitation_de_debit(client):
 
 def test_post_refuse(client):
     assert client.post(reverse("guichet:aide")).status_code in {403, 405}
+
+
+def test_france_services_sans_rendez_vous_horaires_et_telephone(client):
+    r, _ = suivre_resultat(client)
+    fs = [p for p in r.context["propositions"] if p.orientation == Orientation.FRANCE_SERVICES]
+    assert fs and all(p.sans_rendez_vous for p in fs)  # aucun type de rendez-vous dans le référentiel
+    html = r.content.decode()
+    assert "Sans rendez-vous, aux heures d'ouverture" in html
+    assert html.count("data-horaires") == len(fs)
+    avec_tel = [p for p in fs if p.structure.telephone]
+    for p in avec_tel:
+        assert p.structure.telephone in html
+    assert client.get(fs[0].lien_suivi)["Location"] == fs[0].structure.get_absolute_url()
