@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views, views_import
+from . import views, views_appel, views_import
 
 app_name = "activite"
 
 urlpatterns = [
     path("saisie/", views.saisie, name="saisie"),
+    path("appel/", views_appel.appel, name="appel"),
     path("favoris/", views.favori, name="favori"),
     path("demandes/", views.demandes, name="demandes"),
     path("demandes/<int:pk>/", views.demande, name="demande"),

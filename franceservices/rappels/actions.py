@@ -244,3 +244,47 @@ def clore_avec_demande(*, par, rappel, resultat: str, demandes=(), maintenant=No
     if demandes:
         demande = enregistrer(list(demandes)).toutes[0]
     return clore(par=par, rappel=rappel, resultat=resultat, demande=demande, maintenant=maintenant)
+
+
+def acheminer(commune):
+    """(structure, département) d'une demande publique : la France services la plus proche de la commune
+    dans son département ; aucune (coordonnées inconnues, pas de France services dans le département) :
+    (None, département) → file du département."""
+    from franceservices.structures.proximite import structures_proches
+
+    departement = commune.departement
+    position = commune.position  # une commune déléguée sans position prend celle de sa parente
+    if position is not None:
+        for structure, _distance in structures_proches(position[0], position[1], 10):
+            if structure.departement_id == departement.pk:
+                return structure, departement
+    return None, departement
+
+
+@transaction.atomic
+def lier_demande(*, par, rappel, demandes) -> DemandeRappel:
+    """Demande déjà close comme rappelée (tentative « joint ») : enregistre la demande d'activité de l'appel
+    (objets `activite.Demande` non sauvegardés) et la lie au rappel."""
+    from franceservices.activite.actions import enregistrer
+    from franceservices.activite.models import Demande
+
+    rappel = _verrouiller(par, rappel)
+    if rappel.statut != Statut.RAPPELE:
+        raise ValidationError("Seule une demande rappelée reçoit une demande d'activité.", code="statut")
+    if rappel.demande_id is not None:
+        raise ValidationError("Une demande d'activité est déjà liée à ce rappel.", code="demande")
+    demande = enregistrer(list(demandes)).toutes[0]
+    lisible = Demande.objects.visible_par(par).filter(pk=demande.pk).exists()
+    if not lisible or (rappel.structure_id is not None and demande.structure_id != rappel.structure_id):
+        raise ValidationError(
+            "La demande d'activité liée doit être une demande de la même France services.", code="demande"
+        )
+    rappel.demande = demande
+    rappel.save(update_fields=["demande"])
+    journaliser(
+        Evenement.RAPPEL_TRAITE,
+        acteur=par,
+        cible=rappel,
+        details={"action": "rappel_demande_liee", "demande": demande.pk},
+    )
+    return rappel

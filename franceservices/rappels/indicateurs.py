@@ -36,7 +36,7 @@ class MinutesEntre(Func):
         )
 
     def as_sqlite(self, compiler, connection, **extra):
-        debut, fin = self.source_expressions
+        fin, debut = self.source_expressions
         sql_debut, params_debut = compiler.compile(debut)
         sql_fin, params_fin = compiler.compile(fin)
         return (
