@@ -370,7 +370,6 @@ def annuler(request, pk):
         request,
         "rendezvous/agenda/annuler.html",
         {"titre": "Annuler un rendez-vous", "r": rdv, "form": form, "fuseau": rdv.structure.fuseau},
-        status=400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -476,7 +475,6 @@ def demandes(request, pk):
             "retour": retour,
             "erreurs": erreurs,
         },
-        status=400 if erreurs else 200,
     )
 
 
@@ -572,7 +570,6 @@ def nouveau(request):
             "suivante": suivante,
             "fuseau": structure.fuseau,
         },
-        status=400 if usager is not None and usager.is_bound and usager.errors else 200,
     )
 
 
@@ -696,7 +693,6 @@ def element(request, sorte, pk=None):
             "instance": instance,
             "a_venir": a_venir,
         },
-        status=400 if form.is_bound and form.errors else 200,
     )
 
 
