@@ -447,6 +447,7 @@ def _contexte_rdv(rdv, maintenant, **autres) -> dict:
         "remplacant": remplacant,
         "lien_remplacant": reverse("rdv:gerer", args=[remplacant.pk, remplacant.jeton]) if remplacant else "",
         "lien_nouveau": url_avec("rdv:structure", [rdv.structure_id], type=rdv.type_id),
+        "lien_gestion": messages.lien_gestion(rdv),
         **etat(rdv, maintenant),
         **autres,
     }

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -258,6 +259,7 @@ def test_reserver_formulaire_puis_confirmation(client, structure, type_, django_
     assert audit.acteur is None and "Camille" not in str(audit.details) and "0612" not in str(audit.details)
     page = client.get(reponse["Location"])
     assert "Votre rendez-vous est confirmé" in texte(page)
+    assert f"{settings.SITE_URL}/rendez-vous/{rdv.pk}/{rdv.jeton}/" in texte(page)  # lien de gestion
     assert reverse("rdv:ics", args=[rdv.pk, rdv.jeton]) in texte(page)
     assert reverse("rdv:annuler", args=[rdv.pk, rdv.jeton]) in texte(page)
 
@@ -478,3 +480,26 @@ def test_ics_telechargeable(client, rdv):
     assert "attachment" in reponse["Content-Disposition"]
     contenu = reponse.content.decode()
     assert contenu.startswith("BEGIN:VCALENDAR\r\n") and "METHOD:PUBLISH\r\n" in contenu
+
+
+# --- Nombre de requêtes (pas de N+1) ----------------------------------------------------------------------
+
+
+def test_nombre_de_requetes_constant(client, structure, type_, caf, django_assert_max_num_queries):
+    for departement in ("17", "24", "86"):
+        type_rdv(structure_du(departement), partenaire=caf)
+    client.get(reverse("rdv:accueil"), {"q": "16000"})  # index de proximité et des communes en mémoire
+    with django_assert_max_num_queries(6):
+        reponse = client.get(reverse("rdv:accueil"), {"q": "16000", "partenaire": "cnaf"})
+    assert len(reponse.context["resultats"]) == 4
+    rdv = actions.reserver(
+        structure=structure,
+        type_=type_,
+        debut=creneaux_libres(structure, type_)[0],
+        nom="Camille Martin",
+        courriel="c@exemple.fr",
+    )
+    with django_assert_max_num_queries(3):
+        assert client.get(reverse("rdv:gerer", args=[rdv.pk, rdv.jeton])).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("rdv:deplacer", args=[rdv.pk, rdv.jeton])).status_code == 200
