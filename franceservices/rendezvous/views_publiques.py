@@ -83,7 +83,9 @@ def lire_debut(valeur: str) -> datetime | None:
         debut = datetime.fromisoformat(valeur)
     except ValueError:
         return None
-    return debut if timezone.is_aware(debut) else None
+    if not timezone.is_aware(debut) or not 2000 <= debut.year <= 2100:  # bornes : pas de débordement de date
+        return None
+    return debut
 
 
 def lire_semaine(valeur: str, aujourd_hui: date) -> tuple[date, str]:

@@ -342,6 +342,7 @@ def test_reserver_parametres_forges(client, structure, type_, bus):
         ({"type": type_autre.pk, "debut": debut.isoformat(), "arret": bus[0].pk}, "pas proposé par cette"),
         ({"type": type_.pk, "debut": "demain matin", "arret": bus[0].pk}, "illisible"),
         ({"type": type_.pk, "debut": "2026-12-01T09:00:00", "arret": bus[0].pk}, "illisible"),  # sans fuseau
+        ({"type": type_.pk, "debut": "9999-12-31T23:59:59-23:59", "arret": bus[0].pk}, "illisible"),
         ({"type": type_.pk, "debut": debut.isoformat(), "arret": arret_autre.pk}, "pas desservi"),
         ({"type": type_.pk, "debut": debut.isoformat()}, "Choisissez d'abord l'arrêt"),
         ({"debut": debut.isoformat(), "type": "9" * 30, "arret": bus[0].pk}, "pas proposé par cette"),
@@ -469,8 +470,9 @@ def test_deplacer_vers_un_creneau_pris_garde_l_ancien(client, rdv, structure, ty
     assert "Votre rendez-vous actuel est conservé" in texte(reponse)
     rdv.refresh_from_db()
     assert rdv.statut == Statut.PREVU and not RendezVous.objects.filter(deplace_de=rdv).exists()
-    for debut in ("n'importe quoi", ""):
+    for debut in ("n'importe quoi", "", "0001-01-01T00:00:00+14:00"):
         assert client.post(url, {"debut": debut}).status_code == 400
+    assert client.get(url, {"semaine": "0001-01-01"}).status_code == 400
 
 
 def test_ics_telechargeable(client, rdv):
@@ -503,3 +505,15 @@ def test_nombre_de_requetes_constant(client, structure, type_, caf, django_asser
         assert client.get(reverse("rdv:gerer", args=[rdv.pk, rdv.jeton])).status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get(reverse("rdv:deplacer", args=[rdv.pk, rdv.jeton])).status_code == 200
+
+
+def test_outre_mer_heures_locales(client):
+    reunion = structure_du("974")
+    semaine_type(reunion)
+    type_ = type_rdv(reunion)
+    lundi = lundi_prochain()
+    reponse = client.get(reverse("rdv:structure", args=[reunion.pk]), {"semaine": lundi.isoformat()})
+    premier = reponse.context["jours"][0]["creneaux"][0]
+    assert premier.utcoffset() == timedelta(hours=4) and premier.hour == 9
+    assert f"{premier:%H:%M}" in texte(reponse) and "+04:00" in texte(reponse)
+    assert poster(client, reunion, type_, premier, telephone="0692 12 34 56").status_code == 302
