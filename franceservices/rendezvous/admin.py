@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Disponibilite, Fermeture, Permanence, RendezVous, TypeRendezVous
+from .models import Arret, Disponibilite, Fermeture, Permanence, RendezVous, TypeRendezVous
 
 
 @admin.register(TypeRendezVous)
@@ -41,7 +41,7 @@ class FermetureAdmin(admin.ModelAdmin):
 class RendezVousAdmin(admin.ModelAdmin):
     list_display = ["debut", "structure", "type", "statut"]
     list_filter = ["statut"]
-    raw_id_fields = ["structure", "type", "demande"]
+    raw_id_fields = ["structure", "type", "arret", "demande", "deplace_de", "statut_note_par"]
     # Données personnelles de l'usager : ni affichées ni modifiables ici (l'agenda de la structure, avec
     # journal d'accès, est l'endroit où les voir). Rendez-vous en lecture seule : on réserve par `actions`.
     exclude = ["nom", "telephone", "courriel"]
@@ -51,3 +51,11 @@ class RendezVousAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Arret)
+class ArretAdmin(admin.ModelAdmin):
+    list_display = ["libelle", "structure", "commune", "rang", "jour_semaine", "heure_debut", "heure_fin"]
+    list_filter = ["jour_semaine"]
+    search_fields = ["libelle", "structure__nom", "commune__nom"]
+    raw_id_fields = ["structure", "commune"]
