@@ -118,6 +118,9 @@ def test_agent_note_la_venue_et_enregistre_les_demandes(page, contexte, serveur,
     assert auditer(page, axe) == []
     page.goto(f"/agenda/nouveau/?structure={structure.pk}")
     assert auditer(page, axe) == []
+    page.get_by_role("button", name="Voir les créneaux libres").click()
+    expect(page.locator("[data-reserver]")).to_be_visible()
+    assert auditer(page, axe) == []
     page.goto(f"/agenda/{comptes['futur'].pk}/annuler/")
     page.get_by_role("button", name=re.compile("^Annuler le rendez-vous")).click()
     expect(page.locator("#id_motif_error")).to_contain_text("Indiquez le motif")

@@ -15,7 +15,7 @@ from franceservices.rendezvous.models import RendezVous, Statut
 from tests.comptes.factories import personne
 from tests.escalades.fabriques import connecter
 
-from .agenda_outils import NOM, a, rdv
+from .agenda_outils import NOM, a, jour_local, rdv
 from .fabriques import semaine_type, structure_du, type_rdv
 
 pytestmark = pytest.mark.django_db
@@ -303,3 +303,26 @@ def test_prendre_un_rendez_vous_pour_un_usager(client, structure, agent, django_
 def test_prendre_rendez_vous_sans_type(client, structure, agent):
     reponse = client.get(reverse("agenda:nouveau"), {"structure": structure.pk})
     assert reponse.status_code == 200 and "Aucun type de rendez-vous" in texte(reponse)
+
+
+def test_equipe_nationale_choisit_la_france_services(client, structure):
+    type_ = type_rdv(structure)
+    connecter(client, personne(Role.EQUIPE_NATIONALE))
+    reponse = client.get(reverse("agenda:jour"))
+    assert reponse.status_code == 200 and "data-choix-structure" in texte(reponse)
+    assert f'value="{structure.pk}"' in texte(reponse)
+    r = rdv(structure, type_, timezone.now() - timedelta(minutes=5))
+    reponse = client.get(reverse("agenda:semaine"), {"structure": structure.pk, "jour": jour_local(r)})
+    assert reponse.status_code == 200 and f'data-rdv="{r.pk}"' in texte(reponse)
+    assert 'data-action="venue"' not in texte(reponse)  # lecture seule
+
+
+def test_actions_protegees_par_csrf(structure):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    connecter(client, personne(Role.AGENT, structure=structure))
+    r = rdv(structure, type_rdv(structure), timezone.now() - timedelta(minutes=5))
+    assert client.post(reverse("agenda:venue", args=[r.pk])).status_code == 403
+    r.refresh_from_db()
+    assert r.statut == Statut.PREVU
