@@ -165,9 +165,17 @@ def piece_ics(rdv, methode: str) -> email.message.MIMEPart:
 # --- Textes ---------------------------------------------------------------------------------------------
 
 
-def contexte(rdv, sorte: str) -> dict:
+def quand(local: datetime, maintenant: datetime | None = None) -> str:
+    """« aujourd'hui », « demain » ou « le 03/12 » (jour local de la structure)."""
+    aujourd_hui = (maintenant or timezone.now()).astimezone(local.tzinfo).date()
+    ecart = (local.date() - aujourd_hui).days
+    return {0: "aujourd'hui", 1: "demain"}.get(ecart, f"le {local:%d/%m}")
+
+
+def contexte(rdv, sorte: str, maintenant: datetime | None = None) -> dict:
     local = rdv.debut.astimezone(rdv.structure.fuseau)
     return {
+        "quand": quand(local, maintenant),
         "rdv": rdv,
         "sorte": sorte,
         "local": local,
@@ -186,21 +194,21 @@ def conservation_jours() -> int:
 SUJETS = {
     CONFIRMATION: "Rendez-vous confirmé le {local:%d/%m/%Y} à {local:%H:%M} — {nom}",
     ANNULATION: "Rendez-vous annulé : {local:%d/%m/%Y} à {local:%H:%M} — {nom}",
-    RAPPEL: "Rappel : rendez-vous demain à {local:%H:%M} — {nom}",
+    RAPPEL: "Rappel : rendez-vous {quand} à {local:%H:%M} — {nom}",
 }
 
 
-def courriel(rdv, sorte: str) -> EmailMessage:
-    ctx = contexte(rdv, sorte)
-    sujet = SUJETS[sorte].format(local=ctx["local"], nom=rdv.structure.nom)
+def courriel(rdv, sorte: str, maintenant: datetime | None = None) -> EmailMessage:
+    ctx = contexte(rdv, sorte, maintenant)
+    sujet = SUJETS[sorte].format(local=ctx["local"], nom=rdv.structure.nom, quand=ctx["quand"])
     corps = render_to_string(f"rendezvous/courriels/{sorte}.txt", ctx)
     message = EmailMessage(subject=sujet, body=corps, to=[rdv.courriel])
     message.attach(piece_ics(rdv, "CANCEL" if sorte == ANNULATION else "REQUEST"))
     return message
 
 
-def texte_sms(rdv, sorte: str) -> str:
-    ctx = contexte(rdv, sorte)
+def texte_sms(rdv, sorte: str, maintenant: datetime | None = None) -> str:
+    ctx = contexte(rdv, sorte, maintenant)
     return render_to_string(f"rendezvous/courriels/{sorte}_sms.txt", ctx).strip()
 
 
@@ -213,18 +221,18 @@ class Resultat:
     ECHEC = "echec"
 
 
-def _canaux(rdv, sorte: str) -> bool:
+def _canaux(rdv, sorte: str, maintenant: datetime) -> bool:
     """Envoie par chaque canal donné par l'usager ; vrai si au moins un est passé."""
     reussi = False
     if rdv.courriel:
         try:
-            courriel(rdv, sorte).send()
+            courriel(rdv, sorte, maintenant).send()
             reussi = True
         except Exception:
             logger.exception("Rendez-vous %s : %s par courriel impossible", rdv.pk, sorte)
     if rdv.telephone:
         try:
-            envoyer_sms(rdv.telephone, texte_sms(rdv, sorte))
+            envoyer_sms(rdv.telephone, texte_sms(rdv, sorte, maintenant))
             reussi = True
         except Exception:
             logger.exception("Rendez-vous %s : %s par SMS impossible", rdv.pk, sorte)
@@ -254,7 +262,7 @@ def envoyer(rdv_id: int, sorte: str, maintenant: datetime | None = None) -> str:
         }[sorte]
         if deja or rdv.debut <= maintenant:
             return Resultat.DEJA_FAIT
-        if not _canaux(rdv, sorte):
+        if not _canaux(rdv, sorte, maintenant):
             return Resultat.ECHEC
         if sorte == CONFIRMATION:
             rdv.confirmation_envoyee_le = maintenant

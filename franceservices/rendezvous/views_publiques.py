@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from franceservices.core import limitation
@@ -333,6 +334,7 @@ def structure(request, structure_id):
 
 
 @login_not_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 @limiter
 def reserver(request, structure_id):
@@ -456,6 +458,7 @@ def _contexte_rdv(rdv, maintenant, **autres) -> dict:
 
 
 @login_not_required
+@never_cache
 @require_GET
 def gerer(request, pk, jeton):
     rdv = rendez_vous_du_lien(pk, jeton)
@@ -472,6 +475,7 @@ def gerer(request, pk, jeton):
 
 
 @login_not_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 @limiter
 def annuler(request, pk, jeton):
@@ -493,6 +497,7 @@ def annuler(request, pk, jeton):
 
 
 @login_not_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 @limiter
 def deplacer(request, pk, jeton):
@@ -568,6 +573,7 @@ def deplacer(request, pk, jeton):
 
 
 @login_not_required
+@never_cache
 @require_GET
 def agenda_ics(request, pk, jeton):
     rdv = rendez_vous_du_lien(pk, jeton)

@@ -260,6 +260,11 @@ def test_rappel_la_veille_une_seule_fois(structure, type_, serveur_smtp, sms_en_
     assert (bilan.rappels, bilan.confirmations, bilan.echecs) == (1, 0, 0)
     (message,) = serveur_smtp.attendre(1)
     assert message["X-Destinataires-Enveloppe"] == "leonie@exemple.fr" and "Rappel" in message["Subject"]
+    attendu = (
+        "demain" if la_veille.astimezone(PARIS).date() < rdv.debut.astimezone(PARIS).date() else "aujourd'hui"
+    )
+    assert f"rendez-vous {attendu} à {rdv.debut.astimezone(PARIS):%H:%M}" in message["Subject"]
+    assert f"votre rendez-vous {attendu} à" in sms_en_memoire[0].texte
     assert [s.numero for s in sms_en_memoire] == ["+33612345678"]
     assert messages.envoyer_tout(maintenant=la_veille + timedelta(hours=1)).rappels == 0
     assert len(serveur_smtp.attendre(2, delai=0.3)) == 1

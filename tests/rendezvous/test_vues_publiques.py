@@ -405,6 +405,7 @@ def test_lien_non_valide_ne_revele_rien(client, rdv, structure, type_):
 def test_gerer_puis_annuler(client, rdv, django_capture_on_commit_callbacks):
     page = client.get(reverse("rdv:gerer", args=[rdv.pk, rdv.jeton]))
     assert page.status_code == 200 and "Camille Martin" in texte(page)
+    assert "no-store" in page["Cache-Control"]  # données personnelles : jamais en cache
     confirmation = client.get(reverse("rdv:annuler", args=[rdv.pk, rdv.jeton]))
     assert "Voulez-vous vraiment annuler" in texte(confirmation)
     with django_capture_on_commit_callbacks() as rappels:
