@@ -350,6 +350,12 @@ class ChoixTypeForm(FormulaireDsfr):
     def clean_type(self):
         return self.types[self.cleaned_data["type"]]
 
+    def clean_jour(self):
+        jour = self.cleaned_data.get("jour")
+        if jour and jour > timezone.localdate() + timedelta(days=366):
+            raise ValidationError("Les rendez-vous se prennent au plus un an à l'avance.")
+        return jour
+
     def clean_arret(self):
         pk = self.cleaned_data.get("arret")
         return self.arrets.get(pk) if pk else None

@@ -61,6 +61,7 @@ TITRES = {
     "arrets": "arrêt itinérant",
 }
 APERCU_TYPES, APERCU_CRENEAUX = 6, 5
+PREMIER_JOUR, DERNIER_JOUR = date(2000, 1, 1), date(2100, 12, 31)
 
 
 # — Outils —
@@ -125,10 +126,17 @@ def _jour(request, structure) -> date:
     if not texte:
         return aujourd_hui
     try:
-        return date.fromisoformat(texte)
+        jour = date.fromisoformat(texte)
     except ValueError:
         messages.warning(request, f"Date « {texte[:20]} » non reconnue (AAAA-MM-JJ) : voici aujourd'hui.")
         return aujourd_hui
+    if not PREMIER_JOUR <= jour <= DERNIER_JOUR:
+        messages.warning(
+            request,
+            f"Date hors de l'agenda (de {PREMIER_JOUR.year} à {DERNIER_JOUR.year}) : voici aujourd'hui.",
+        )
+        return aujourd_hui
+    return jour
 
 
 def _rendez_vous(structure, du: date, au: date):

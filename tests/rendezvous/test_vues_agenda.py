@@ -326,3 +326,15 @@ def test_actions_protegees_par_csrf(structure):
     assert client.post(reverse("agenda:venue", args=[r.pk])).status_code == 403
     r.refresh_from_db()
     assert r.statut == Statut.PREVU
+
+
+@pytest.mark.parametrize("jour", ["0001-01-01", "9999-12-31"])
+def test_dates_extremes_sans_erreur(client, structure, agent, jour):
+    for vue in ("agenda:jour", "agenda:semaine"):
+        reponse = client.get(reverse(vue), {"structure": structure.pk, "jour": jour})
+        assert reponse.status_code == 200 and "hors de l'agenda" in texte(reponse)
+    type_ = type_rdv(structure)
+    reponse = client.get(
+        reverse("agenda:nouveau"), {"structure": structure.pk, "type": type_.pk, "jour": jour}
+    )
+    assert reponse.status_code == 200
