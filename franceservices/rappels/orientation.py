@@ -194,7 +194,9 @@ def _france_services(reponses: Reponses, maintenant=None) -> list[Proposition]:
         propositions.append(
             Proposition(
                 Orientation.FRANCE_SERVICES,
-                f"France services {structure.nom}",
+                structure.nom
+                if structure.nom.lower().startswith("france services")
+                else f"France services {structure.nom}",
                 structure=structure,
                 distance_km=round(distance, 1),
             )

@@ -107,6 +107,8 @@ def test_resultat_france_services_avec_prochain_creneau(client):
     props = r.context["propositions"]
     fs = [p for p in props if p.orientation == Orientation.FRANCE_SERVICES]
     assert fs[0].structure == proche and fs[0].prochain_creneau is not None
+    creneau = fs[0].prochain_creneau  # heure locale de la France services
+    assert f"à {creneau.hour} h {creneau:%M}</strong>" in html
     assert props[-1].orientation == Orientation.RAPPEL
     # Le lien de réservation (via /aide/choisir/) mène à la page de rendez-vous de cette France services.
     suivi = client.get(fs[0].lien_suivi)
