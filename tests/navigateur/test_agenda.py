@@ -62,7 +62,9 @@ def comptes(django_db_setup, django_db_blocker):
             responsable = personne(
                 Role.RESPONSABLE, structure=structure, email="responsable.agenda@navigateur-agenda.example"
             )
+            national = personne(Role.EQUIPE_NATIONALE, email="national.agenda@navigateur-agenda.example")
             yield {
+                "national": session_connectee(national),
                 "structure": structure,
                 "demarche": demarche,
                 "passe": passe,
@@ -158,4 +160,23 @@ def test_responsable_cree_un_type_et_une_disponibilite(page, contexte, serveur, 
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator("[data-section=disponibilites]")).to_contain_text("jeudi 14:00–17:00")
     expect(page.locator("[data-apercu]")).to_contain_text("Accompagnement France Titres")
+    assert auditer(page, axe) == []
+
+
+def test_equipe_nationale_choisit_une_france_services_et_consulte(page, contexte, serveur, comptes, axe):
+    structure, futur = comptes["structure"], comptes["futur"]
+    _connecter(contexte, serveur, comptes["national"])
+    page.goto("/agenda/semaine/")
+    expect(page.locator("#choix-structure")).to_be_visible()
+    assert auditer(page, axe) == []
+    page.select_option("#choix-structure", str(structure.pk))
+    page.get_by_role("button", name="Voir l'agenda").click()
+    page.goto(
+        f"/agenda/semaine/?structure={structure.pk}&jour={futur.debut.astimezone(structure.fuseau).date()}"
+    )
+    expect(page.locator(f"[data-rdv='{futur.pk}']")).to_be_visible()
+    expect(page.locator("[data-action]")).to_have_count(0)
+    assert auditer(page, axe) == []
+    page.goto(f"/agenda/parametres/?structure={structure.pk}")
+    expect(page.locator("[data-lecture-seule]")).to_be_visible()
     assert auditer(page, axe) == []
