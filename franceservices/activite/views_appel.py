@@ -136,5 +136,5 @@ def appel(request):
             "une_structure": structures[0] if len(structures) == 1 else None,
             "resume_erreurs": resume,
         },
-        status=400 if resume else 200,
+        status=200,
     )

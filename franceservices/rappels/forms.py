@@ -326,3 +326,7 @@ class ClotureForm(FormulaireDsfr):
         help_text="Usager rappelé : la demande traitée au téléphone compte dans l'activité de la France services.",
         required=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_cloture_%s")  # la fiche a aussi le « résultat » d'une tentative
+        super().__init__(*args, **kwargs)

@@ -169,7 +169,7 @@ def demander_public(request):
             else:
                 jeton = signing.dumps(rappel.pk, salt=SEL_CONFIRMATION)
                 return redirect(f"{reverse('rappels:confirmation')}?{'j=' + jeton}")
-        return render(request, "rappels/demander.html", {**contexte, "form": form}, status=400)
+        return render(request, "rappels/demander.html", {**contexte, "form": form})
     form = DemandePubliqueForm(initial=_initial_public(request))
     return render(request, "rappels/demander.html", {**contexte, "form": form})
 
@@ -274,7 +274,7 @@ def nouveau(request):
                     f"Demande de rappel enregistrée : rappel attendu avant le {echeance:%d/%m/%Y à %H:%M}.",
                 )
                 return redirect("rappels:detail", pk=rappel.pk)
-        status = 400
+        status = 200
     else:
         initial = {}
         if len(partenaires) == 1:
@@ -498,7 +498,7 @@ def detail(request, pk):
 def _refus_action(request, rappel, erreur, **formulaires):
     messages.error(request, " ".join(erreur.messages) if isinstance(erreur, ValidationError) else str(erreur))
     rappel.refresh_from_db()
-    return _rendre_detail(request, rappel, status=400, **formulaires)
+    return _rendre_detail(request, rappel, **formulaires)
 
 
 @require_POST
@@ -510,7 +510,7 @@ def attribuer(request, pk):
     else:
         form = AttribuerForm(request.POST, collegues=_collegues(rappel))
         if not form.is_valid():
-            return _rendre_detail(request, rappel, status=400, attribuer_form=form)
+            return _rendre_detail(request, rappel, attribuer_form=form)
         a = form.cleaned_data["a"]
     try:
         actions.attribuer_rappel(par=request.user, rappel=rappel, a=a)
@@ -530,7 +530,7 @@ def tentative(request, pk):
     rappel = _rappel_visible(request, pk)
     form = TentativeForm(request.POST)
     if not form.is_valid():
-        return _rendre_detail(request, rappel, status=400, tentative_form=form)
+        return _rendre_detail(request, rappel, tentative_form=form)
     try:
         t = actions.noter_tentative(par=request.user, rappel=rappel, resultat=form.cleaned_data["resultat"])
     except (ValidationError, PermissionDenied) as erreur:
@@ -556,7 +556,7 @@ def clore(request, pk):
     # Déjà rappelé par une tentative « joint » : seule la demande d'activité reste à enregistrer.
     deja_rappele = rappel.statut == Statut.RAPPELE and rappel.demande_id is None
     if not form.is_valid() and not deja_rappele:
-        return _rendre_detail(request, rappel, status=400, **contexte)
+        return _rendre_detail(request, rappel, **contexte)
     resultat = Statut.RAPPELE if deja_rappele else form.cleaned_data["resultat"]
     saisir = (
         visite is not None and resultat == Statut.RAPPELE and (deja_rappele or form.cleaned_data["saisir"])
@@ -565,9 +565,7 @@ def clore(request, pk):
     if saisir:
         nouvelles = demandes_valides(visite, demandes, request.user)
         if nouvelles is None:
-            return _rendre_detail(
-                request, rappel, status=400, erreurs_appel=erreurs(visite, demandes), **contexte
-            )
+            return _rendre_detail(request, rappel, erreurs_appel=erreurs(visite, demandes), **contexte)
     elif visite is not None:
         structures, visite, demandes = _formulaires_cloture(request, rappel)
         contexte.update(visite=visite, demandes=demandes)
