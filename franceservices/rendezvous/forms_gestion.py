@@ -27,7 +27,6 @@ from .models import (
     Arret,
     Disponibilite,
     Fermeture,
-    JourSemaine,
     Permanence,
     TypeRendezVous,
 )
@@ -401,7 +400,6 @@ class AnnulationForm(FormulaireDsfr):
         self.fields["motif"].error_messages["required"] = "Indiquez le motif de l'annulation."
 
 
-JOURS = JourSemaine.choices
 FORMULAIRES = {
     "types": TypeForm,
     "disponibilites": DisponibiliteForm,

@@ -338,3 +338,46 @@ def test_dates_extremes_sans_erreur(client, structure, agent, jour):
         reverse("agenda:nouveau"), {"structure": structure.pk, "type": type_.pk, "jour": jour}
     )
     assert reponse.status_code == 200
+
+
+def test_prendre_un_rendez_vous_a_un_arret_itinerant(client, structure, agent):
+    from franceservices.rendezvous.models import Arret
+    from franceservices.territoires.models import Commune
+
+    commune = Commune.objects.filter(departement=structure.departement).order_by("code_insee")[0]
+    arret = Arret.objects.create(
+        structure=structure,
+        libelle="Place du marché",
+        commune=commune,
+        jour_semaine=2,
+        heure_debut="14:00",
+        heure_fin="16:00",
+    )
+    type_ = type_rdv(structure)
+    reponse = client.get(
+        reverse("agenda:nouveau"), {"structure": structure.pk, "type": type_.pk, "arret": arret.pk}
+    )
+    jours = reponse.context["jours"]
+    assert jours and all(j["jour"].weekday() == 2 for j in jours)
+    creneau = jours[0]["creneaux"][0]
+    assert creneau["debut"].astimezone(structure.fuseau).hour == 14
+    reponse = client.post(
+        reverse("agenda:nouveau"),
+        {
+            "structure": structure.pk,
+            "type": type_.pk,
+            "arret": arret.pk,
+            "debut": creneau["valeur"],
+            "nom": "Usager du bus",
+            "telephone": "01 99 00 00 09",
+        },
+    )
+    assert reponse.status_code == 302
+    cree = RendezVous.objects.get(nom="Usager du bus")
+    assert cree.arret == arret
+    html = texte(client.get(reverse("agenda:jour"), {"structure": structure.pk, "jour": jour_local(cree)}))
+    assert "arrêt Place du marché" in html and commune.nom in html
+    reponse = client.get(
+        reverse("agenda:nouveau"), {"structure": structure.pk, "type": type_.pk, "arret": 999999}
+    )
+    assert reponse.status_code == 200 and "Arrêt inconnu" in texte(reponse)
