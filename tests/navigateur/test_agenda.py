@@ -96,9 +96,10 @@ def test_agent_note_la_venue_et_enregistre_les_demandes(page, contexte, serveur,
 
     # « Arrivé » : htmx remplace la seule ligne (l'adresse ne change pas).
     url = page.url
+    page.evaluate("window.pasRecharge = true")
     ligne.get_by_role("button", name=re.compile("^Arrivé")).click()
     expect(page.locator(f"[data-rdv='{passe.pk}'] [data-badge-statut]")).to_have_text("Honoré")
-    assert page.url == url
+    assert page.url == url and page.evaluate("window.pasRecharge") is True
     assert auditer(page, axe) == []
 
     # Enregistrer les demandes : le formulaire de saisie, démarche du type pré-remplie.
