@@ -82,9 +82,18 @@ def test_usager_reserve_recoit_la_confirmation_puis_annule(
     premier.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(structure.nom)
     expect(page.locator("body")).to_contain_text("Rendez-vous CAF")
-    creneaux = page.locator("[data-creneau]")
-    if creneaux.count() == 0:  # fin de semaine : la semaine suivante
+    assert auditer(page, axe) == []
+    # Semaine suivante puis précédente : avec htmx, seule la zone des créneaux change ; l'adresse suit.
+    semaine = page.locator("#titre-semaine").inner_text()
+    page.get_by_role("link", name="Semaine suivante").click()
+    expect(page.locator("#titre-semaine")).not_to_have_text(semaine)
+    expect(page).to_have_url(re.compile(r"semaine=\d{4}-\d{2}-\d{2}"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(structure.nom)
+    page.get_by_role("link", name="Semaine précédente").click()
+    expect(page.locator("#titre-semaine")).to_have_text(semaine)
+    if page.locator("[data-creneau]").count() == 0:  # fin de semaine : la semaine suivante
         page.get_by_role("link", name="Semaine suivante").click()
+        expect(page.locator("#titre-semaine")).not_to_have_text(semaine)
     assert auditer(page, axe) == []
     creneau = page.locator("[data-creneau]").first
     debut = creneau.get_attribute("data-creneau")
