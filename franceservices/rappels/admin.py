@@ -15,12 +15,29 @@ class TentativeEnLigne(admin.TabularInline):
 
 @admin.register(DemandeRappel)
 class DemandeRappelAdmin(admin.ModelAdmin):
-    list_display = ["pk", "cree_le", "structure", "departement", "partenaire", "statut", "echeance"]
-    list_filter = ["statut", "origine"]
+    list_display = [
+        "pk",
+        "cree_le",
+        "structure",
+        "departement",
+        "partenaire",
+        "statut",
+        "echeance",
+        "synthetique",
+    ]
+    list_filter = ["statut", "origine", "synthetique"]
     list_select_related = ["structure", "departement", "partenaire"]
-    # Le téléphone n'est pas affiché en liste ni cherché : accès aux données personnelles par la fiche.
+    # Le téléphone et l'adresse électronique ne sont pas affichés en liste ni cherchés : accès aux données personnelles par la fiche.
     raw_id_fields = ["structure", "departement", "partenaire", "attribuee_a", "demande"]
-    readonly_fields = ["consentement", "consentement_le", "anonymisee_le"]
+    readonly_fields = [
+        "consentement",
+        "consentement_le",
+        "premier_contact_le",
+        "notification_echec_prevue_le",
+        "notification_echec_envoyee_le",
+        "anonymisee_le",
+        "synthetique",
+    ]
     inlines = [TentativeEnLigne]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

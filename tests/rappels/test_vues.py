@@ -420,3 +420,17 @@ def test_clore_injoignable_sans_demande(client):
     # Déjà close : message, pas de 500.
     reponse = client.post(reverse("rappels:clore", args=[r.pk]), {"resultat": Statut.ABANDONNE})
     assert reponse.status_code == 200 and "déjà close" in unescape(reponse.content.decode())
+
+
+def test_fiche_requetes_bornees(client, django_assert_max_num_queries):
+    s = structure()
+    agent = connecter(client, personne(Role.AGENT, structure=s))
+    for _ in range(3):
+        personne(Role.AGENT, structure=s)
+    r = rappel(structure=s, partenaire=partenaire())
+    for resultat in (Resultat.PAS_DE_REPONSE, Resultat.MESSAGERIE, Resultat.PAS_DE_REPONSE):
+        actions.noter_tentative(par=agent, rappel=r, resultat=resultat)
+    client.get(reverse("rappels:detail", args=[r.pk]))  # catalogue chargé (cache du processus)
+    with django_assert_max_num_queries(16):
+        reponse = client.get(reverse("rappels:detail", args=[r.pk]))
+    assert reponse.status_code == 200 and reponse.content.decode().count("<li>") >= 3
