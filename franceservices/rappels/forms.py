@@ -211,7 +211,9 @@ class SaisieRappelForm(_CommunRappel):
         if partenaire_obligatoire:
             self.fields["partenaire"].choices = self.fields["partenaire"].choices[1:]
         self.fields["moments"].label = "Moments préférés de l'usager (facultatif)"
-        self.fields["structure"].choices = [("", "Aucune : file du département")] + [
+        # Sans département dans le périmètre (agent, responsable), pas de file départementale : une France services.
+        vide = [("", "Aucune : file du département")] if departements else [("", "Choisir")]
+        self.fields["structure"].choices = vide + [
             (s.pk, f"{s.nom} ({s.departement.code})") for s in structures
         ]
         self.fields["departement"].choices = [("", "Choisir")] + [

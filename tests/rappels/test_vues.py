@@ -434,3 +434,18 @@ def test_fiche_requetes_bornees(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(16):
         reponse = client.get(reverse("rappels:detail", args=[r.pk]))
     assert reponse.status_code == 200 and reponse.content.decode().count("<li>") >= 3
+
+
+def test_saisie_agent_plusieurs_structures_choix_obligatoire(client):
+    from tests.comptes.factories import HabilitationFactory
+
+    s1, s2 = structure("16"), structure("16", 1)
+    agent = personne(Role.AGENT, structure=s1)
+    HabilitationFactory(utilisateur=agent, role=Role.AGENT, structure=s2)
+    connecter(client, agent)
+    contenu = unescape(client.get(NOUVEAU).content.decode())
+    assert "file du département" not in contenu
+    reponse = client.post(NOUVEAU, _saisie())
+    assert "Choisissez la France services" in unescape(reponse.content.decode())
+    assert client.post(NOUVEAU, _saisie(structure=s2.pk)).status_code == 302
+    assert DemandeRappel.objects.latest("pk").structure == s2
