@@ -379,6 +379,7 @@ def file(request):
             "filtre_actif": filtre_actif,
             "compteurs": compteurs,
             "phrase": _phrase(perimetre),
+            "peut_saisir_appel": perimetre.saisit_des_demandes,
             "parametres": parametres.urlencode(),
             "delai_heures": int(getattr(settings, "RAPPELS_DELAI_HEURES", 48)),
         },
