@@ -83,7 +83,11 @@ def reserver(
     if timezone.is_naive(debut):
         raise ValidationError("Heure de rendez-vous sans fuseau horaire.")
 
-    structure = Structure.objects.select_for_update().select_related("departement").get(pk=structure.pk)
+    # `of=("self",)` : seule la ligne de la structure est verrouillée, pas celle de son département (sans quoi
+    # toutes les réservations d'un département passeraient l'une après l'autre).
+    structure = (
+        Structure.objects.select_for_update(of=("self",)).select_related("departement").get(pk=structure.pk)
+    )
     if type_.structure_id != structure.pk or not type_.actif:
         raise ValidationError("Ce type de rendez-vous n'est pas proposé par cette France services.")
     if arret is not None and arret.structure_id != structure.pk:
@@ -149,7 +153,9 @@ def deplacer(*, rendez_vous, debut: datetime, jeton: str = "", maintenant=None, 
     maintenant = maintenant or timezone.now()
     # Même ordre de verrouillage que `reserver` (structure, puis rendez-vous) : pas d'interblocage.
     structure = (
-        Structure.objects.select_for_update().select_related("departement").get(pk=rendez_vous.structure_id)
+        Structure.objects.select_for_update(of=("self",))
+        .select_related("departement")
+        .get(pk=rendez_vous.structure_id)
     )
     ancien = (
         RendezVous.objects.select_for_update(of=("self",))

@@ -118,6 +118,10 @@ pg = pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrence r
 def structure_validee(django_db_setup, django_db_blocker):
     from django_tasks_db.models import DBTaskResult
 
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        # pytest-django ne crée la base de test que si un test collecté la demande (fixture `db`) : lancés
+        # seuls, ces tests écriraient dans la vraie base.
+        pytest.fail("Pas de base de test : lancer ce fichier en entier (ses tests « db » la font créer).")
     with django_db_blocker.unblock():
         s = structure_du("16")
         taches = set(DBTaskResult.objects.values_list("pk", flat=True))
@@ -177,3 +181,44 @@ def test_deux_deplacements_simultanes_du_meme_rendez_vous(structure_validee):
     ]
     assert RendezVous.objects.filter(structure=s, statut=Statut.PREVU).count() == 1
     assert timezone.is_aware(gagnants[0].debut)
+
+
+@pg
+def test_le_verrou_ne_prend_pas_le_departement(structure_validee):
+    """Le verrou de `reserver` et `deplacer` porte sur la seule ligne de la structure : une transaction qui
+    tient la ligne du département (ou toute autre France services du département) ne les bloque pas."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from franceservices.territoires.models import Departement
+
+    s = structure_validee
+    type_ = type_rdv(s)
+    ancien = reserver(s, type_, a_paris(2026, 11, 2, 9))
+    tient, fin = threading.Event(), threading.Event()
+
+    def tenir():
+        try:
+            with transaction.atomic():
+                Departement.objects.select_for_update().get(pk=s.departement_id)
+                tient.set()
+                fin.wait(10)
+        finally:
+            connections.close_all()
+
+    fil = threading.Thread(target=tenir)
+    fil.start()
+    try:
+        assert tient.wait(5)
+        with transaction.atomic():
+            with connection.cursor() as curseur:
+                curseur.execute("SET LOCAL lock_timeout = '1s'")
+            reserver(s, type_, a_paris(2026, 11, 2, 10), nom="Pendant")
+            actions.deplacer(
+                rendez_vous=ancien, debut=a_paris(2026, 11, 2, 14), jeton=ancien.jeton, maintenant=AVANT
+            )
+    finally:
+        fin.set()
+        fil.join()
+    assert RendezVous.objects.filter(structure=s, statut=Statut.PREVU).count() == 2
