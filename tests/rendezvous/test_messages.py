@@ -282,3 +282,30 @@ def test_commande_a_blanc(structure, type_, capsys):
     reserver(structure, type_)
     call_command("envoyer_rappels_rendez_vous", "--dry-run")
     assert "À blanc : 1 confirmation(s) en retard" in capsys.readouterr().out
+
+
+def test_tentatives_bornees(structure, type_, settings, django_capture_on_commit_callbacks):
+    from franceservices.rendezvous.taches import TENTATIVES_MAX, delai, envoyer_message_tache
+
+    panne(settings)
+    rdv = reserver(structure, type_, telephone="")
+    taches = DBTaskResult.objects.filter(
+        task_path__endswith="envoyer_message_tache", args_kwargs__args__0=rdv.pk
+    )
+    assert envoyer_message_tache.call(rdv.pk, messages.CONFIRMATION, 1) == messages.Resultat.ECHEC
+    assert taches.count() == 1 and taches.get().args_kwargs["args"] == [rdv.pk, "confirmation", 2]
+    assert (
+        envoyer_message_tache.call(rdv.pk, messages.CONFIRMATION, TENTATIVES_MAX) == messages.Resultat.ECHEC
+    )
+    assert taches.count() == 1  # dernière tentative : plus de reprogrammation (la commande reprendra)
+    assert [delai(n).total_seconds() / 60 for n in (1, 2, 3, 10)] == [1, 2, 4, 60]
+
+
+def test_ics_telecharge_apres_annulation(client, structure, type_):
+    from django.urls import reverse
+
+    rdv = reserver(structure, type_)
+    actions.annuler(rendez_vous=rdv, jeton=rdv.jeton)
+    ics = lire_ics(client.get(reverse("rdv:ics", args=[rdv.pk, rdv.jeton])).content)
+    assert ics["METHOD"][0] == "CANCEL" and ics["VEVENT"]["STATUS"][0] == "CANCELLED"
+    assert "ATTENDEE" not in ics["VEVENT"] or ics["VEVENT"]["ATTENDEE"][0] == "mailto:leonie@exemple.fr"
