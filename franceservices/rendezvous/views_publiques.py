@@ -55,9 +55,10 @@ def limiter(vue):
 
 
 def lien_rappel(partenaire=None) -> str:
+    """La demande de rappel (application rappels), avec le partenaire s'il est connu."""
     try:
-        url = reverse("rappels:demander")
-    except NoReverseMatch:
+        url = reverse("rappels:demander_public")
+    except NoReverseMatch:  # application rappels absente : l'adresse convenue
         url = "/rappels/demander/"
     return f"{url}?{urlencode({'partenaire': partenaire.code})}" if partenaire else url
 
