@@ -518,3 +518,14 @@ def test_outre_mer_heures_locales(client):
     assert premier.utcoffset() == timedelta(hours=4) and premier.hour == 9
     assert f"{premier:%H:%M}" in texte(reponse) and "+04:00" in texte(reponse)
     assert poster(client, reunion, type_, premier, telephone="0692 12 34 56").status_code == 302
+
+
+def test_identifiants_hors_bornes(client):
+    n = "9" * 30
+    for url in (
+        f"/rendez-vous/{n}/x/",
+        f"/rendez-vous/france-services/{n}/",
+        f"/rendez-vous/france-services/{n}/reserver/",
+        f"/rendez-vous/{n}/x/agenda.ics",
+    ):
+        assert client.get(url).status_code == 404, url
