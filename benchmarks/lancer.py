@@ -9,7 +9,10 @@ Affiche :
 - le rendu des listes filtrées par périmètre (benchmarks/perimetre.py) ;
 - l'activité à l'échelle du réseau (benchmarks/activite.py), la recherche dans la base de connaissances
   (benchmarks/recherche_fiches.py) la boîte d'un référent à 10 000 escalades (benchmarks/escalades.py) et les créneaux de rendez-vous sur 8
-  semaines (benchmarks/creneaux.py).
+  semaines (benchmarks/creneaux.py) ;
+- l'accès : agenda semaine à 300 rendez-vous (benchmarks/agenda.py), file et indicateurs de 20 000 rappels
+  (benchmarks/rappels.py), latence du guichet unique (benchmarks/guichet.py), débit de réservation avec des
+  clients concurrents (benchmarks/reservations.py).
 """
 
 import os
@@ -194,5 +197,14 @@ if __name__ == "__main__":
     # Activité à l'échelle du réseau : base PostgreSQL dédiée, processus à part (autres réglages).
     subprocess.run([sys.executable, str(RACINE / "benchmarks" / "activite.py")], check=False)
     # Bouquet de services : recherche dans 2 000+ fiches, boîte d'un référent à 10 000 escalades.
-    for banc in ("recherche_fiches.py", "escalades.py", "creneaux.py"):
+    # Accès : agenda, rappels, guichet unique, réservations concurrentes.
+    for banc in (
+        "recherche_fiches.py",
+        "escalades.py",
+        "creneaux.py",
+        "agenda.py",
+        "rappels.py",
+        "guichet.py",
+        "reservations.py",
+    ):
         subprocess.run([sys.executable, str(RACINE / "benchmarks" / banc)], check=False)

@@ -211,6 +211,8 @@ LIMITES_DEBIT = {
     "mot_de_passe": int(os.environ.get("LIMITE_MOT_DE_PASSE_PAR_MINUTE", "5")),
     "recherche": int(os.environ.get("LIMITE_RECHERCHE_PAR_MINUTE", "120")),
     "api": int(os.environ.get("LIMITE_API_PAR_MINUTE", "300")),
+    "guichet": int(os.environ.get("LIMITE_GUICHET_PAR_MINUTE", "60")),
+    "rappel": int(os.environ.get("LIMITE_RAPPEL_PAR_MINUTE", "5")),
 }
 CACHES = {
     "default": {

@@ -436,3 +436,37 @@ def test_referent_ne_voit_que_son_partenaire(monde, activite):
     )
     charente = monde["structure_ailleurs"].departement_id
     assert client.get(url, {"niveau": "departement", "id": charente, "partenaire": caf.pk}).status_code == 404
+
+
+# — Accès (issue 6) : le menu et les tuiles de l'espace ne mènent qu'à des pages ouvertes au rôle —
+
+OUVERTES = {
+    "agenda:jour": {"agent", "responsable", "national"},
+    "rappels:file": {"agent", "responsable", "animateur", "prefecture", "national", "referent"},
+    "activite:appel": {"agent", "responsable"},
+    "statistiques:orientations": {"national", "animateur", "prefecture", "referent"},
+}
+
+
+@pytest.mark.parametrize("page", OUVERTES)
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_de_l_acces(monde, role, page):
+    reponse = client_de(monde["comptes"][role]).get(reverse(page))
+    if role in OUVERTES[page]:
+        assert reponse.status_code == 200
+    else:
+        assert reponse.status_code in REFUS
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_liens_de_l_espace_tous_ouverts(monde, role):
+    import re
+
+    client = client_de(monde["comptes"][role])
+    page = client.get(reverse("comptes:espace")).content.decode()
+    liens = set(re.findall(r'href="(/[^"#?]*)', page)) - {"/static/"}
+    liens = {lien for lien in liens if not lien.startswith(("/static/", "/deconnexion", "/oidc/"))}
+    for page_de_l_acces, ouverte_a in OUVERTES.items():
+        assert (reverse(page_de_l_acces) in liens) == (role in ouverte_a), page_de_l_acces
+    fermes = {lien: client.get(lien).status_code for lien in sorted(liens)}
+    assert {lien: code for lien, code in fermes.items() if code != 200} == {}

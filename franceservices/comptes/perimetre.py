@@ -194,6 +194,21 @@ class Perimetre:
         return self.national or bool(self.structures or self.partenaires)
 
     @property
+    def voit_agenda(self) -> bool:
+        """Agenda des rendez-vous : agents et responsables (leurs structures), équipe nationale (lecture)."""
+        return self.national or bool(self.structures)
+
+    @property
+    def voit_rappels(self) -> bool:
+        """File des rappels : structures, départements (animation, préfecture), partenaires, équipe nationale."""
+        return self.national or bool(self.structures or self.departements or self.partenaires)
+
+    @property
+    def voit_orientations(self) -> bool:
+        """Chiffres du guichet unique : équipe nationale, animateurs, préfectures, référents partenaires."""
+        return self.national or bool(self.departements or self.partenaires)
+
+    @property
     def voit_pilotes(self) -> bool:
         return self.national or bool(self.partenaires or self.departements or self.structures)
 
