@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 MANAGE := $(RUN) python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help uv install run worker migrate import demo serve test lint fix test-unitaires test-navigateur bench chromium clean
+.PHONY: help uv install run worker periodiques migrate import demo serve test lint fix test-unitaires test-navigateur bench chromium clean
 
 help: ## Affiche cette aide
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -37,12 +37,24 @@ demo: import ## Crée (ou remet en état) les comptes de démonstration, un par 
 	$(MANAGE) creer_pilote_demo
 	$(MANAGE) charger_fiches_exemple --responsable national@demo.france-services.invalid
 	$(MANAGE) generer_activite --departement 16 --par-mois 600 --si-vide
+	$(MANAGE) creer_rendez_vous_demo
+	$(MANAGE) generer_rappels --effacer --nombre 80 --departement 16 --jours 7
 
 run: demo ## Installe, migre, importe, crée les comptes de démo et sert sur http://127.0.0.1:$(PORT) (avec le worker)
-	@trap 'kill 0' EXIT; $(MANAGE) db_worker & $(MANAGE) runserver 127.0.0.1:$(PORT)
+	@trap 'kill 0' EXIT; export SMS_BACKEND=franceservices.core.sms.FichierBackend; \
+	  $(MANAGE) db_worker & $(MANAGE) runserver 127.0.0.1:$(PORT)
 
-worker: migrate ## Lance seul le worker des tâches de fond (courriels des escalades…)
+worker: migrate ## Lance seul le worker des tâches de fond (courriels des escalades, confirmations de rendez-vous, SMS d'échec des rappels…)
 	$(MANAGE) db_worker
+
+periodiques: migrate ## Tâches périodiques, idempotentes (à lancer toutes les 15 minutes par cron en production)
+	$(MANAGE) suivre_escalades
+	$(MANAGE) envoyer_notifications
+	$(MANAGE) envoyer_rappels_rendez_vous
+	$(MANAGE) notifier_rappels_echoues
+	$(MANAGE) purger_rendez_vous
+	$(MANAGE) purger_rappels
+	$(MANAGE) purger_escalades
 
 lint: install ## Ruff (lint + format) et migrations à jour
 	$(RUN) ruff check .

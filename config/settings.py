@@ -213,6 +213,7 @@ LIMITES_DEBIT = {
     "api": int(os.environ.get("LIMITE_API_PAR_MINUTE", "300")),
     "guichet": int(os.environ.get("LIMITE_GUICHET_PAR_MINUTE", "60")),
     "rappel": int(os.environ.get("LIMITE_RAPPEL_PAR_MINUTE", "5")),
+    "rendez_vous": int(os.environ.get("LIMITE_RENDEZ_VOUS_PAR_MINUTE", "10")),
 }
 CACHES = {
     "default": {
@@ -348,9 +349,12 @@ ESCALADES_CONSERVATION_MOIS = int(os.environ.get("ESCALADES_CONSERVATION_MOIS", 
 ESCALADES_PIECE_TAILLE_MAX = int(os.environ.get("ESCALADES_PIECE_TAILLE_MAX", str(10 * 1024 * 1024)))
 ESCALADES_NOTIFICATION_TENTATIVES_MAX = int(os.environ.get("ESCALADES_NOTIFICATION_TENTATIVES_MAX", "8"))
 
-# Accès : rappels téléphoniques (issue 6, socle).
+# Accès : rappels téléphoniques (échéance en heures calendaires, conservation après la clôture).
 RAPPELS_DELAI_HEURES = int(os.environ.get("RAPPELS_DELAI_HEURES", "48"))
 RAPPELS_CONSERVATION_JOURS = int(os.environ.get("RAPPELS_CONSERVATION_JOURS", "30"))
+
+# Accès : rendez-vous (noms, téléphones et courriels effacés N jours après le rendez-vous ou l'annulation).
+RENDEZ_VOUS_CONSERVATION_JOURS = int(os.environ.get("RENDEZ_VOUS_CONSERVATION_JOURS", "30"))
 
 # SMS aux usagers : interface de fournisseur (core/sms.py) ; console en développement, fichier avec make run.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "franceservices.core.sms.ConsoleBackend")

@@ -17,6 +17,8 @@ from django.db.models import Count, F, IntegerField, Q
 from django.db.models.expressions import Func
 from django.utils import timezone
 
+from franceservices.core.centiles import centile_90, mediane
+
 from .models import STATUTS_CLOS, DemandeRappel
 
 
@@ -46,18 +48,6 @@ class MinutesEntre(Func):
 
     def __init__(self, debut, fin, **extra):
         super().__init__(fin, debut, **extra)
-
-
-def mediane_minutes(histogramme: dict[int, int]) -> float | None:
-    from franceservices.statistiques.escalades import mediane
-
-    return mediane(histogramme)
-
-
-def centile_90_minutes(histogramme: dict[int, int]) -> int | None:
-    from franceservices.statistiques.escalades import centile_90
-
-    return centile_90(histogramme)
 
 
 @dataclass(frozen=True)
@@ -100,8 +90,8 @@ def _comptes(maintenant) -> dict:
 
 def _depuis(comptes: dict, histogramme: dict[int, int]) -> Indicateurs:
     closes = comptes["closes"]
-    mediane = mediane_minutes(histogramme)
-    p90 = centile_90_minutes(histogramme)
+    median = mediane(histogramme)
+    p90 = centile_90(histogramme)
     return Indicateurs(
         demandes=comptes["demandes"],
         closes=closes,
@@ -109,7 +99,7 @@ def _depuis(comptes: dict, histogramme: dict[int, int]) -> Indicateurs:
         dans_la_cible=comptes["dans_la_cible"],
         part_joints=comptes["joints"] / closes if closes else None,
         part_dans_la_cible=comptes["dans_la_cible"] / closes if closes else None,
-        delai_median_heures=round(mediane / 60, 2) if mediane is not None else None,
+        delai_median_heures=round(median / 60, 2) if median is not None else None,
         delai_p90_heures=round(p90 / 60, 2) if p90 is not None else None,
         en_retard=comptes["en_retard"],
         ouvertes=comptes["ouvertes"],

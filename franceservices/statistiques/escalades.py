@@ -25,6 +25,7 @@ from operator import or_
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from franceservices.core.centiles import centile_90, kieme, mediane  # noqa: F401 (réexportés)
 from franceservices.escalades.models import Escalade, MotifRejet, Statut
 from franceservices.partenaires.models import Partenaire
 from franceservices.territoires.models import Departement
@@ -50,30 +51,6 @@ def filtre_perimetre(perimetre) -> Q | None:
         else:
             conditions.append(Q(partenaire_id=partenaire_id, departement_id=departement_id))
     return reduce(or_, conditions) if conditions else None
-
-
-def kieme(histogramme: dict[int, int], k: int) -> int:
-    """La k-ième plus petite valeur (k ≥ 1) d'un histogramme {valeur: effectif}."""
-    cumul = 0
-    for valeur in sorted(histogramme):
-        cumul += histogramme[valeur]
-        if cumul >= k:
-            return valeur
-    raise ValueError("k dépasse l'effectif")
-
-
-def mediane(histogramme: dict[int, int]) -> float | None:
-    n = sum(histogramme.values())
-    if not n:
-        return None
-    if n % 2:
-        return float(kieme(histogramme, (n + 1) // 2))
-    return (kieme(histogramme, n // 2) + kieme(histogramme, n // 2 + 1)) / 2
-
-
-def centile_90(histogramme: dict[int, int]) -> int | None:
-    n = sum(histogramme.values())
-    return kieme(histogramme, (9 * n + 9) // 10) if n else None  # rang ⌈0,9 n⌉
 
 
 @dataclass
