@@ -258,7 +258,7 @@ def envoyer(rdv_id: int, sorte: str, maintenant: datetime | None = None) -> str:
         deja = {
             CONFIRMATION: rdv.confirmation_envoyee_le is not None or rdv.statut != Statut.PREVU,
             RAPPEL: rdv.rappel_envoye_le is not None or rdv.statut != Statut.PREVU,
-            ANNULATION: rdv.statut != Statut.ANNULE,
+            ANNULATION: rdv.annulation_envoyee_le is not None or rdv.statut != Statut.ANNULE,
         }[sorte]
         if deja or rdv.debut <= maintenant:
             return Resultat.DEJA_FAIT
@@ -270,6 +270,9 @@ def envoyer(rdv_id: int, sorte: str, maintenant: datetime | None = None) -> str:
         elif sorte == RAPPEL:
             rdv.rappel_envoye_le = maintenant
             rdv.save(update_fields=["rappel_envoye_le"])
+        else:
+            rdv.annulation_envoyee_le = maintenant
+            rdv.save(update_fields=["annulation_envoyee_le"])
         return Resultat.ENVOYE
 
 
@@ -297,6 +300,18 @@ def a_confirmer(maintenant: datetime):
     """Confirmations jamais parties (panne du courriel ou du moteur de tâches)."""
     return RendezVous.objects.prevus().filter(
         confirmation_envoyee_le__isnull=True, anonymise_le__isnull=True, debut__gt=maintenant
+    )
+
+
+def a_annoncer(maintenant: datetime):
+    """Annulations jamais parties (panne) d'un rendez-vous encore à venir ; un rendez-vous déplacé n'est pas
+    annoncé comme annulé (la confirmation du nouveau, même UID, le remplace dans l'agenda de l'usager)."""
+    return RendezVous.objects.filter(
+        statut=Statut.ANNULE,
+        annulation_envoyee_le__isnull=True,
+        anonymise_le__isnull=True,
+        debut__gt=maintenant,
+        deplace_vers__isnull=True,
     )
 
 
@@ -330,6 +345,7 @@ def a_rappeler(maintenant: datetime) -> list[int]:
 class Bilan:
     confirmations: int = 0
     rappels: int = 0
+    annulations: int = 0
     echecs: int = 0
 
     def en_dict(self) -> dict:
@@ -337,13 +353,19 @@ class Bilan:
 
 
 def envoyer_tout(*, maintenant: datetime | None = None, dry_run: bool = False) -> Bilan:
-    """Confirmations en retard puis rappels de la veille. Idempotent : relancé, n'envoie rien de plus."""
+    """Confirmations et annulations en retard, puis rappels de la veille. Idempotent : relancé, n'envoie rien
+    de plus."""
     maintenant = maintenant or timezone.now()
     bilan = Bilan()
     confirmations = list(a_confirmer(maintenant).order_by("debut").values_list("pk", flat=True))
+    annulations = list(a_annoncer(maintenant).order_by("debut").values_list("pk", flat=True))
     rappels = a_rappeler(maintenant)
     if dry_run:
-        return Bilan(confirmations=len(confirmations), rappels=len(rappels))
+        return Bilan(confirmations=len(confirmations), rappels=len(rappels), annulations=len(annulations))
+    for pk in annulations:
+        resultat = envoyer(pk, ANNULATION, maintenant)
+        bilan.annulations += resultat == Resultat.ENVOYE
+        bilan.echecs += resultat == Resultat.ECHEC
     for pk in confirmations:
         resultat = envoyer(pk, CONFIRMATION, maintenant)
         bilan.confirmations += resultat == Resultat.ENVOYE

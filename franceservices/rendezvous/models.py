@@ -280,6 +280,7 @@ class RendezVous(models.Model):
     )
     confirmation_envoyee_le = models.DateTimeField("confirmation envoyée le", null=True, blank=True)
     rappel_envoye_le = models.DateTimeField("rappel envoyé le", null=True, blank=True)
+    annulation_envoyee_le = models.DateTimeField("annulation envoyée le", null=True, blank=True)
     anonymise_le = models.DateTimeField("anonymisé le", null=True, blank=True)
 
     objects = RendezVousQuerySet.as_manager()

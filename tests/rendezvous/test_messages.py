@@ -244,7 +244,10 @@ def test_rappel_la_veille_une_seule_fois(structure, type_, serveur_smtp, sms_en_
     )
     annule = reserver(structure, type_, n=1, courriel="annule@exemple.fr")
     RendezVous.objects.filter(pk=annule.pk).update(
-        confirmation_envoyee_le=timezone.now(), statut=Statut.ANNULE, cree_le=rdv.debut - timedelta(days=5)
+        confirmation_envoyee_le=timezone.now(),
+        annulation_envoyee_le=timezone.now(),
+        statut=Statut.ANNULE,
+        cree_le=rdv.debut - timedelta(days=5),
     )
     anonyme = reserver(structure, type_, n=2, courriel="anonyme@exemple.fr")
     RendezVous.objects.filter(pk=anonyme.pk).update(
@@ -281,7 +284,7 @@ def test_pas_de_rappel_pour_un_rendez_vous_pris_la_veille(structure, type_):
 def test_commande_a_blanc(structure, type_, capsys):
     reserver(structure, type_)
     call_command("envoyer_rappels_rendez_vous", "--dry-run")
-    assert "À blanc : 1 confirmation(s) en retard" in capsys.readouterr().out
+    assert "À blanc : 1 confirmation(s) et 0 annulation(s) en retard" in capsys.readouterr().out
 
 
 def test_tentatives_bornees(structure, type_, settings, django_capture_on_commit_callbacks):
@@ -309,3 +312,32 @@ def test_ics_telecharge_apres_annulation(client, structure, type_):
     ics = lire_ics(client.get(reverse("rdv:ics", args=[rdv.pk, rdv.jeton])).content)
     assert ics["METHOD"][0] == "CANCEL" and ics["VEVENT"]["STATUS"][0] == "CANCELLED"
     assert "ATTENDEE" not in ics["VEVENT"] or ics["VEVENT"]["ATTENDEE"][0] == "mailto:leonie@exemple.fr"
+
+
+def test_annulation_non_partie_rattrapee_une_fois_sauf_deplacement(structure, type_, settings, serveur_smtp):
+    """Panne pendant l'annulation : la commande la rattrape (une seule fois) ; l'ancien rendez-vous d'un
+    déplacement n'est pas annoncé comme annulé."""
+    port = serveur_smtp.port
+    annule = reserver(structure, type_, telephone="")
+    deplace = reserver(structure, type_, n=1, telephone="")
+    RendezVous.objects.filter(pk__in=[annule.pk, deplace.pk]).update(confirmation_envoyee_le=timezone.now())
+    panne(settings)
+    actions.annuler(rendez_vous=annule, jeton=annule.jeton)
+    assert messages.envoyer(annule.pk, messages.ANNULATION) == messages.Resultat.ECHEC
+    nouveau_debut = creneaux_libres(structure, type_, 4)[3]
+    nouveau = actions.deplacer(rendez_vous=deplace, jeton=deplace.jeton, debut=nouveau_debut)
+    RendezVous.objects.filter(pk=nouveau.pk).update(confirmation_envoyee_le=timezone.now())
+    assert messages.envoyer_tout(dry_run=True).annulations == 1
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+    bilan = messages.envoyer_tout()
+    assert (bilan.annulations, bilan.confirmations, bilan.echecs) == (1, 0, 0)
+    (message,) = serveur_smtp.attendre(1)
+    assert "annulé" in message["Subject"] and piece_calendrier(message).get_param("method") == "CANCEL"
+    annule.refresh_from_db()
+    assert annule.annulation_envoyee_le is not None
+    assert messages.envoyer_tout().annulations == 0

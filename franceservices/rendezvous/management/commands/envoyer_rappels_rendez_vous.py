@@ -22,10 +22,12 @@ class Command(BaseCommand):
         bilan = envoyer_tout(dry_run=options["dry_run"])
         if options["dry_run"]:
             self.stdout.write(
-                f"À blanc : {bilan.confirmations} confirmation(s) en retard et {bilan.rappels} rappel(s) à envoyer."
+                f"À blanc : {bilan.confirmations} confirmation(s) et {bilan.annulations} annulation(s) en retard, "
+                f"{bilan.rappels} rappel(s) à envoyer."
             )
             return
         self.stdout.write(
-            f"{bilan.confirmations} confirmation(s) en retard et {bilan.rappels} rappel(s) envoyé(s) ; "
+            f"{bilan.confirmations} confirmation(s) et {bilan.annulations} annulation(s) en retard, "
+            f"{bilan.rappels} rappel(s) envoyé(s) ; "
             f"{bilan.echecs} échec(s) (repris au prochain passage)."
         )
