@@ -24,7 +24,16 @@ from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
-from benchmarks.commun import environnement, ligne, percentile, preparer_base, titre  # noqa: E402
+from benchmarks.commun import (  # noqa: E402
+    client_de,
+    environnement,
+    ligne,
+    mesurer_page,
+    percentile,
+    preparer_base,
+    titre,
+    utilisateur,
+)
 
 BASE = "franceservices_bench_rappels"
 ENV = environnement(BASE)
@@ -57,64 +66,6 @@ def generer(code: str, dans_departement: int, national: int):
         f"base : {DemandeRappel.objects.count()} demandes, dont "
         f"{DemandeRappel.objects.filter(departement__code=code).count()} dans le {code} "
         f"({DemandeRappel.objects.ouvertes().filter(departement__code=code).count()} ouvertes)"
-    )
-
-
-def client_de(utilisateur):
-    from django.conf import settings
-    from django.test import Client
-
-    from franceservices.comptes.middleware import CLE_SESSION
-
-    client = Client()
-    client.force_login(utilisateur)
-    session = client.session
-    session[CLE_SESSION] = True
-    session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
-    return client
-
-
-def utilisateur(email, role, **perimetre):
-    from franceservices.comptes.models import Habilitation, Utilisateur
-
-    u, _ = Utilisateur.objects.get_or_create(email=email, defaults={"username": email, "password": "!"})
-    if not Habilitation.objects.filter(utilisateur=u, role=role).exists():
-        Habilitation.objects.create(utilisateur=u, role=role, **perimetre)
-    return u
-
-
-class Compteur:
-    def __init__(self):
-        self.requetes = []
-
-    def __call__(self, execute, sql, params, many, context):
-        debut = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.requetes.append(((time.perf_counter() - debut) * 1000, sql))
-
-
-def mesurer_page(client, url, n=50):
-    from django.db import connection
-
-    compteur = Compteur()
-    with connection.execute_wrapper(compteur):
-        reponse = client.get(url)
-    assert reponse.status_code == 200, (url, reponse.status_code)
-    durees = []
-    for _ in range(n):
-        debut = time.perf_counter()
-        client.get(url)
-        durees.append((time.perf_counter() - debut) * 1000)
-    lente = max(compteur.requetes, default=(0, ""))
-    return (
-        statistics.median(durees),
-        percentile(durees, 95),
-        len(compteur.requetes),
-        len(reponse.content),
-        lente,
     )
 
 
@@ -163,7 +114,7 @@ def main():
         ("filtre « en retard »", f"{base}?en_retard=on"),
         ("toutes, page 40", f"{base}?statut=toutes&page=40"),
     ):
-        p50, p95, requetes, poids, lente = mesurer_page(client, url)
+        p50, p95, requetes, poids, (_, lente) = mesurer_page(client, url)
         ligne(
             f"{libelle} : p50 {p50:.1f} ms, p95 {p95:.1f} ms ; {requetes} requêtes SQL (la plus lente "
             f"{lente[0]:.1f} ms) ; {poids // 1024} Ko ; {visibles} demandes visibles"

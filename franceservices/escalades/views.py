@@ -18,8 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from franceservices.activite.models import Demande, Demarche
 from franceservices.comptes.perimetre import perimetre_de
+from franceservices.comptes.refus import refuser
 from franceservices.core.audit import journaliser
 from franceservices.core.models import Evenement
+from franceservices.core.parametres import identifiant
 from franceservices.partenaires import pilotes
 from franceservices.partenaires.models import Partenaire
 from franceservices.structures.models import Structure
@@ -40,21 +42,11 @@ SANS_OUVERTURE = (
 )
 
 
-def _entier(valeur) -> int | None:
-    try:
-        n = int(valeur)
-    except (TypeError, ValueError):
-        return None
-    return n if 0 < n < 2**31 else None
+_entier = identifiant
 
 
 def _refus(request, titre, message, status=403):
-    return render(
-        request,
-        "escalades/refus.html",
-        {"titre": titre, "message": message, "explication": perimetre_de(request.user).explication()},
-        status=status,
-    )
+    return refuser(request, titre, message, status)
 
 
 def _a_acces(perimetre) -> bool:

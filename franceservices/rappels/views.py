@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from franceservices.comptes.models import Habilitation, Role, Utilisateur
 from franceservices.comptes.perimetre import perimetre_de
+from franceservices.comptes.refus import refuser
 from franceservices.core.audit import journaliser
 from franceservices.core.exports import Echo, neutraliser
 from franceservices.core.limitation import depasse
@@ -60,22 +61,8 @@ SANS_ACCES = (
 JOURS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 
 
-def _a_acces(perimetre) -> bool:
-    return perimetre.national or bool(
-        perimetre.structures
-        or perimetre.departements_animateur
-        or perimetre.departements_prefecture
-        or perimetre.partenaires
-    )
-
-
 def _refus(request, titre, message, status=403):
-    return render(
-        request,
-        "rappels/refus.html",
-        {"titre": titre, "message": message, "explication": perimetre_de(request.user).explication()},
-        status=status,
-    )
+    return refuser(request, titre, message, status)
 
 
 def _heure_locale(instant, departement_code: str):
@@ -232,7 +219,7 @@ def _choix_saisie(perimetre):
 @require_http_methods(["GET", "POST"])
 def nouveau(request):
     perimetre = perimetre_de(request.user)
-    if not _a_acces(perimetre):
+    if not perimetre.voit_rappels:
         return _refus(request, "Enregistrer une demande de rappel", SANS_ACCES)
     structures, departements, partenaires, referent = _choix_saisie(perimetre)
     origine = Origine.PLATEFORME_PARTENAIRE if referent else Origine.AGENT
@@ -315,7 +302,7 @@ def _phrase(perimetre) -> str:
 @require_GET
 def file(request):
     perimetre = perimetre_de(request.user)
-    if not _a_acces(perimetre):
+    if not perimetre.voit_rappels:
         return _refus(request, "Demandes de rappel", SANS_ACCES)
     maintenant = timezone.now()
     visibles = DemandeRappel.objects.visible_par(request.user)
@@ -483,7 +470,7 @@ def _rendre_detail(request, rappel, *, status=200, **formulaires):
 @require_GET
 def detail(request, pk):
     perimetre = perimetre_de(request.user)
-    if not _a_acces(perimetre):
+    if not perimetre.voit_rappels:
         return _refus(request, "Demandes de rappel", SANS_ACCES)
     rappel = _rappel_visible(request, pk)
     if rappel.anonymisee_le is None:
@@ -648,7 +635,7 @@ def _lignes(qs, niveau: str) -> list:
 @require_GET
 def indicateurs(request):
     perimetre = perimetre_de(request.user)
-    if not _a_acces(perimetre):
+    if not perimetre.voit_rappels:
         return _refus(request, "Indicateurs des rappels", SANS_ACCES)
     du, au, erreur = _periode(request)
     debut, fin = _bornes(du, au)

@@ -100,15 +100,9 @@ class Disponibilite(models.Model):
         )
 
 
-class Permanence(models.Model):
-    """Présence d'un partenaire dans la France services : chaque semaine, ou le n-ième jour du mois
-    (« conseiller CAF le 2e mardi du mois »). Les rendez-vous d'un type lié à ce partenaire se prennent
-    pendant ses permanences."""
+class Recurrence(models.Model):
+    """Plage qui revient chaque semaine, ou le n-ième jour du mois (« le 2e mardi »), entre deux dates."""
 
-    structure = models.ForeignKey(
-        "structures.Structure", on_delete=models.CASCADE, related_name="permanences"
-    )
-    partenaire = models.ForeignKey("partenaires.Partenaire", on_delete=models.CASCADE, related_name="+")
     rang = models.PositiveSmallIntegerField(
         "rang dans le mois",
         null=True,
@@ -123,6 +117,33 @@ class Permanence(models.Model):
     au = models.DateField(null=True, blank=True)
 
     class Meta:
+        abstract = True
+
+    @property
+    def quand(self) -> str:
+        jour = self.get_jour_semaine_display()
+        rythme = f"{self.rang}e {jour} du mois" if self.rang else f"chaque {jour}"
+        return f"{rythme}, {self.heure_debut:%H:%M}–{self.heure_fin:%H:%M}"
+
+    def a_lieu_le(self, jour) -> bool:
+        if jour.weekday() != self.jour_semaine:
+            return False
+        if (self.du and jour < self.du) or (self.au and jour > self.au):
+            return False
+        return self.rang is None or (jour.day - 1) // 7 + 1 == self.rang
+
+
+class Permanence(Recurrence):
+    """Présence d'un partenaire dans la France services : chaque semaine, ou le n-ième jour du mois
+    (« conseiller CAF le 2e mardi du mois »). Les rendez-vous d'un type lié à ce partenaire se prennent
+    pendant ses permanences."""
+
+    structure = models.ForeignKey(
+        "structures.Structure", on_delete=models.CASCADE, related_name="permanences"
+    )
+    partenaire = models.ForeignKey("partenaires.Partenaire", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
         ordering = ["structure", "partenaire", "jour_semaine"]
         constraints = [
             models.CheckConstraint(
@@ -134,19 +155,7 @@ class Permanence(models.Model):
         ]
 
     def __str__(self):
-        quand = (
-            f"{self.rang}e {self.get_jour_semaine_display()} du mois"
-            if self.rang
-            else (f"chaque {self.get_jour_semaine_display()}")
-        )
-        return f"{self.partenaire} — {quand}, {self.heure_debut:%H:%M}–{self.heure_fin:%H:%M}"
-
-    def a_lieu_le(self, jour) -> bool:
-        if jour.weekday() != self.jour_semaine:
-            return False
-        if (self.du and jour < self.du) or (self.au and jour > self.au):
-            return False
-        return self.rang is None or (jour.day - 1) // 7 + 1 == self.rang
+        return f"{self.partenaire} — {self.quand}"
 
 
 class Fermeture(models.Model):
@@ -165,7 +174,7 @@ class Fermeture(models.Model):
         return f"Fermeture du {self.du:%d/%m/%Y} au {self.au:%d/%m/%Y}"
 
 
-class Arret(models.Model):
+class Arret(Recurrence):
     """Arrêt d'une France services itinérante (bus) : un lieu avec ses propres horaires, chaque semaine ou
     le n-ième jour du mois. Les rendez-vous pris à un arrêt ne se prennent que pendant ses horaires."""
 
@@ -175,18 +184,6 @@ class Arret(models.Model):
         "territoires.Commune", on_delete=models.PROTECT, related_name="+", verbose_name="commune"
     )
     adresse = models.CharField(max_length=250, blank=True)
-    rang = models.PositiveSmallIntegerField(
-        "rang dans le mois",
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(5)],
-        help_text="1 à 5 pour « le 1er… 5e mardi du mois » ; vide : chaque semaine.",
-    )
-    jour_semaine = models.PositiveSmallIntegerField("jour de la semaine", choices=JourSemaine.choices)
-    heure_debut = models.TimeField("de")
-    heure_fin = models.TimeField("à")
-    du = models.DateField(null=True, blank=True)
-    au = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = "arrêt itinérant"
@@ -202,14 +199,7 @@ class Arret(models.Model):
         ]
 
     def __str__(self):
-        quand = (
-            f"{self.rang}e {self.get_jour_semaine_display()} du mois"
-            if self.rang
-            else f"chaque {self.get_jour_semaine_display()}"
-        )
-        return f"{self.libelle} ({self.commune}) — {quand}, {self.heure_debut:%H:%M}–{self.heure_fin:%H:%M}"
-
-    a_lieu_le = Permanence.a_lieu_le
+        return f"{self.libelle} ({self.commune}) — {self.quand}"
 
 
 class Statut(models.TextChoices):

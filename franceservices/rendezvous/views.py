@@ -31,8 +31,10 @@ from franceservices.activite.forms import (
 )
 from franceservices.activite.models import DUREES
 from franceservices.comptes.perimetre import perimetre_de
+from franceservices.comptes.refus import refuser
 from franceservices.core.audit import journaliser
 from franceservices.core.models import Evenement
+from franceservices.core.parametres import identifiant
 from franceservices.core.telephone import afficher_telephone
 from franceservices.structures.models import Structure
 
@@ -67,21 +69,11 @@ PREMIER_JOUR, DERNIER_JOUR = date(2000, 1, 1), date(2100, 12, 31)
 # — Outils —
 
 
-def _entier(valeur) -> int | None:
-    try:
-        n = int(valeur)
-    except (TypeError, ValueError):
-        return None
-    return n if 0 < n < 2**31 else None
+_entier = identifiant
 
 
 def _refus(request, titre, message=SANS_ACCES, status=403):
-    return render(
-        request,
-        "rendezvous/agenda/refus.html",
-        {"titre": titre, "message": message, "explication": perimetre_de(request.user).explication()},
-        status=status,
-    )
+    return refuser(request, titre, message, status)
 
 
 def _structures_de(perimetre):
@@ -232,7 +224,7 @@ def _page_choix(request, perimetre, choix, vue):
 @require_GET
 def jour(request):
     perimetre = perimetre_de(request.user)
-    if not (perimetre.national or perimetre.structures):
+    if not perimetre.voit_agenda:
         return _refus(request, "Agenda des rendez-vous")
     structure, choix = _structure(request, perimetre)
     if structure is None:
@@ -260,7 +252,7 @@ def jour(request):
 @require_GET
 def semaine(request):
     perimetre = perimetre_de(request.user)
-    if not (perimetre.national or perimetre.structures):
+    if not perimetre.voit_agenda:
         return _refus(request, "Agenda des rendez-vous")
     structure, choix = _structure(request, perimetre)
     if structure is None:
@@ -587,7 +579,7 @@ def nouveau(request):
 @require_GET
 def parametres(request):
     perimetre = perimetre_de(request.user)
-    if not (perimetre.national or perimetre.structures):
+    if not perimetre.voit_agenda:
         return _refus(request, "Paramètres des rendez-vous")
     structure, choix = _structure(request, perimetre)
     if structure is None:
@@ -643,7 +635,7 @@ def element(request, sorte, pk=None):
     """Créer (`pk` absent, `?structure=`) ou modifier un élément du paramétrage : responsable seulement."""
     modele = _sorte(sorte)
     perimetre = perimetre_de(request.user)
-    if not (perimetre.national or perimetre.structures):
+    if not perimetre.voit_agenda:
         return _refus(request, "Paramètres des rendez-vous")
     if pk is None:
         structure, _ = _structure(request, perimetre)

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from franceservices.core import limitation
+from franceservices.core.parametres import identifiant
 from franceservices.core.texte import normaliser
 from franceservices.partenaires.models import Partenaire
 from franceservices.structures.models import Structure
@@ -68,12 +69,7 @@ def url_avec(nom: str, args, **params) -> str:
     return reverse(nom, args=args) + (f"?{urlencode(params)}" if params else "")
 
 
-def entier(valeur) -> int | None:
-    try:
-        n = int(str(valeur).strip())
-    except (TypeError, ValueError):
-        return None
-    return n if 0 < n < 2**31 else None
+entier = identifiant
 
 
 def lire_debut(valeur: str) -> datetime | None:

@@ -30,7 +30,8 @@ def periode_par_defaut(aujourdhui) -> Periode:
     return Periode(_decaler(m, -11), m)
 
 
-def _periode(request, aujourdhui) -> tuple[Periode, str | None]:
+def periode_demandee(request, aujourdhui) -> tuple[Periode, str | None]:
+    """Période des paramètres du/au (mois) ; les douze derniers mois par défaut ou si la saisie est invalide."""
     du, au = request.GET.get("du", ""), request.GET.get("au", "")
     if not (du or au):
         return periode_par_defaut(aujourdhui), None
@@ -110,7 +111,7 @@ def escalades(request):
     if filtre is None:
         raise Http404("Aucun chiffre d'escalade dans votre périmètre.")
     aujourdhui = timezone.localdate()
-    periode, erreur = _periode(request, aujourdhui)
+    periode, erreur = periode_demandee(request, aujourdhui)
     avec_synthetiques = request.GET.get("synthetiques") == "oui"
     resultat = chiffres.calculer(filtre, periode, avec_synthetiques=avec_synthetiques, aujourdhui=aujourdhui)
     if request.GET.get("export"):

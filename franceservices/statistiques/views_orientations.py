@@ -7,18 +7,7 @@ from django.utils import timezone
 from franceservices.comptes.perimetre import perimetre_de
 
 from . import orientations as chiffres
-from .lecture import Periode, PeriodeInvalide
-from .views_escalades import periode_par_defaut
-
-
-def _periode(request, aujourdhui) -> tuple[Periode, str | None]:
-    du, au = request.GET.get("du", ""), request.GET.get("au", "")
-    if not (du or au):
-        return periode_par_defaut(aujourdhui), None
-    try:
-        return Periode.depuis_textes(du, au, aujourdhui), None
-    except PeriodeInvalide as erreur:
-        return periode_par_defaut(aujourdhui), f"{erreur} Les douze derniers mois sont affichés."
+from .views_escalades import periode_demandee
 
 
 def orientations(request):
@@ -27,7 +16,7 @@ def orientations(request):
     if filtre is None:
         raise Http404("Aucun chiffre d'orientation dans votre périmètre.")
     aujourdhui = timezone.localdate()
-    periode, erreur = _periode(request, aujourdhui)
+    periode, erreur = periode_demandee(request, aujourdhui)
     pas = request.GET.get("pas", "mois")
     if pas not in chiffres.PAS:
         pas = "mois"
