@@ -1,5 +1,5 @@
 """Parcours du guichet unique dans Chromium : un usager répond aux questions (sans JavaScript requis), voit la
-France services la plus proche avec son prochain créneau et suit le lien de réservation ; la même chose dans
+France services la plus proche avec son prochain créneau, suit le lien de réservation, réserve puis annule ; la même chose dans
 le widget intégré en iframe (le lien s'ouvre dans un nouvel onglet) ; page d'intégration ; chiffres des
 orientations pour l'équipe nationale. Audit axe de chaque page.
 
@@ -16,7 +16,7 @@ from franceservices.comptes.models import Role
 from franceservices.partenaires.models import Partenaire
 from franceservices.rappels.models import DecisionOrientation, Orientation
 from franceservices.rappels.orientation import Reponses, orienter
-from franceservices.rendezvous.models import Disponibilite, TypeRendezVous
+from franceservices.rendezvous.models import Disponibilite, RendezVous, Statut, TypeRendezVous
 from franceservices.territoires.models import Commune
 from tests.comptes.factories import personne
 from tests.core.validees import donnees_validees, session_connectee
@@ -52,6 +52,7 @@ def donnees(django_db_setup, django_db_blocker):
         try:
             yield {"cible": cible, "session": session_connectee(nationale), "avant": avant}
         finally:
+            RendezVous.objects.filter(structure=cible).delete()
             for modele in (DecisionOrientation, TypeRendezVous, Disponibilite):
                 modele.objects.filter(pk__gt=avant[modele]).delete()
 
@@ -101,6 +102,22 @@ def test_usager_trouve_un_creneau_et_suit_le_lien(page, serveur, donnees, axe):
     expect(page).to_have_url(
         re.compile(rf"^{re.escape(serveur.url)}/rendez-vous/france-services/{cible.pk}/\?partenaire=cnaf$")
     )
+    # De la porte d'entrée au créneau réservé, puis annulé (issue 6 : parcours de bout en bout).
+    expect(page.get_by_role("heading", level=1)).to_contain_text(cible.nom)
+    if page.locator("[data-creneau]").count() == 0:  # fin de semaine passée : la semaine suivante
+        page.get_by_role("link", name="Semaine suivante").click()
+    page.locator("[data-creneau]").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Réserver un rendez-vous")
+    page.fill("#id_nom", "Dominique Usager")
+    page.fill("#id_telephone", "0590 12 34 56")  # Guadeloupe : un numéro d'outre-mer est accepté
+    page.locator("label[for=id_consentement]").click()
+    page.get_by_role("button", name="Confirmer le rendez-vous").click()
+    expect(page.locator("[data-confirmation]")).to_contain_text("Votre rendez-vous est confirmé")
+    page.get_by_role("link", name="Annuler le rendez-vous").click()
+    page.get_by_role("button", name="Oui, annuler le rendez-vous").click()
+    expect(page.locator("[data-annulation]")).to_contain_text("Votre rendez-vous est annulé")
+    (rdv,) = RendezVous.objects.filter(structure=cible)
+    assert (rdv.statut, rdv.telephone, rdv.type.partenaire.code) == (Statut.ANNULE, "+590590123456", "cnaf")
 
 
 def test_meme_parcours_dans_le_widget(page, contexte, serveur, donnees, axe):
