@@ -133,15 +133,22 @@ def prochain_creneau(structure, types, *, maintenant=None, fenetres=FENETRES_CRE
     """(début, type) du premier créneau libre parmi `types`, cherché fenêtre après fenêtre ; (None, None) sinon."""
     from franceservices.rendezvous.creneaux import creneaux_structure
 
+    from franceservices.rendezvous.models import Arret
+
     maintenant = maintenant or timezone.now()
     du = maintenant.astimezone(structure.fuseau).date()
+    # France services itinérante : les créneaux sont ceux de ses arrêts (le bus n'est que là).
+    arrets = list(Arret.objects.filter(structure=structure)) or [None]
     for semaines in fenetres:
         meilleur = (None, None)
         for type_ in types:
             type_.structure = structure  # déjà chargée : évite une requête par type
-            creneaux = creneaux_structure(structure, type_, du=du, semaines=semaines, maintenant=maintenant)
-            if creneaux and (meilleur[0] is None or creneaux[0] < meilleur[0]):
-                meilleur = (creneaux[0], type_)
+            for arret in arrets:
+                creneaux = creneaux_structure(
+                    structure, type_, du=du, semaines=semaines, maintenant=maintenant, arret=arret
+                )
+                if creneaux and (meilleur[0] is None or creneaux[0] < meilleur[0]):
+                    meilleur = (creneaux[0], type_)
         if meilleur[0] is not None:
             return meilleur
         du += timedelta(weeks=semaines)

@@ -279,6 +279,32 @@ def test_prochain_creneau_sans_partenaire_connu_et_plus_tot_des_types():
     assert props[0].prochain_creneau.isoformat() == "2026-12-07T14:00:00+01:00"  # matin occupé
 
 
+def test_prochain_creneau_d_une_france_services_itinerante_suit_ses_arrets():
+    from datetime import time
+
+    from franceservices.rappels.orientation import prochain_creneau
+    from franceservices.rendezvous.models import Arret
+    from tests.rendezvous.fabriques import semaine_type
+
+    c = commune()
+    bus = _france_services(orienter(Reponses(commune=c), maintenant=_lundi_8h()))[0].structure
+    semaine_type(bus)  # horaires du siège : lundi 9 h ; le bus, lui, n'est qu'à ses arrêts
+    t = type_rdv(bus)
+    Arret.objects.create(
+        structure=bus,
+        libelle="Place de l'église",
+        commune=c,
+        jour_semaine=3,
+        heure_debut=time(14),
+        heure_fin=time(16),
+    )
+    Arret.objects.create(
+        structure=bus, libelle="Marché", commune=c, jour_semaine=2, heure_debut=time(10), heure_fin=time(12)
+    )
+    debut, type_ = prochain_creneau(bus, [t], maintenant=_lundi_8h())
+    assert type_ == t and debut.isoformat() == "2026-12-09T10:00:00+01:00"  # mercredi, au marché
+
+
 def test_prochain_creneau_cherche_au_dela_de_la_premiere_semaine():
     from datetime import date
 
