@@ -29,10 +29,25 @@ class ChaineInvalide(str):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Importe le référentiel réel dans la base de test, une fois par session."""
-    with django_db_blocker.unblock(), open(os.devnull, "w") as nulle_part:
-        call_command("importer_referentiel", dossier=DONNEES, verbosity=0, stdout=nulle_part)
+def django_db_setup(request, django_db_setup, django_db_blocker):
+    """Importe le référentiel réel dans la base de test, une fois par session.
+
+    pytest-django ne crée la base de test que pour les tests marqués `django_db` (ou qui demandent `db`) ;
+    les tests de concurrence (fils, connexions propres, sans transaction de test) ne demandent que
+    `django_db_setup` : lancés seuls, ils auraient écrit dans la vraie base. On crée alors la base de test ici."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    alias_crees = None
+    with django_db_blocker.unblock():
+        if "default" not in _get_databases_for_setup(request.session.items)[0]:
+            alias_crees = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        with open(os.devnull, "w") as nulle_part:
+            call_command("importer_referentiel", dossier=DONNEES, verbosity=0, stdout=nulle_part)
+    yield
+    if alias_crees is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(alias_crees, verbosity=0)
 
 
 @pytest.fixture
