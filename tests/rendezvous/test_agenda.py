@@ -216,3 +216,7 @@ def test_commande_de_demonstration_idempotente(settings):
         from franceservices.core.telephone import normaliser_telephone
 
         assert normaliser_telephone(r.telephone) == r.telephone
+        # Jamais un week-end ni un jour férié : la démonstration suit les jours d'ouverture.
+        from franceservices.territoires.jours_ouvres import est_ouvre
+
+        assert est_ouvre(r.debut.astimezone(r.structure.fuseau).date(), r.structure.departement.code)

@@ -31,6 +31,7 @@ from franceservices.rendezvous.models import (
     TypeRendezVous,
 )
 from franceservices.structures.models import Structure
+from franceservices.territoires.jours_ouvres import ajouter_jours_ouvres, est_ouvre
 
 PREFIXE_NOM = "Usager de démonstration"
 TYPES = [
@@ -38,7 +39,7 @@ TYPES = [
     ("Rendez-vous téléphonique", 20, Modalite.TELEPHONE, None),
     ("Rendez-vous CAF", 30, Modalite.PRESENTIEL, "cnaf"),
 ]
-# (décalage en jours depuis aujourd'hui, heure, minute, type (indice dans TYPES), statut)
+# (décalage en jours ouvrés depuis le jour ouvré courant, heure, minute, type (indice dans TYPES), statut)
 RENDEZ_VOUS = [
     (-1, 9, 0, 0, Statut.HONORE),
     (-1, 10, 0, 1, Statut.ABSENT),
@@ -126,15 +127,20 @@ class Command(BaseCommand):
                     )
                     bilan["disponibilites"] += 1
         fuseau = structure.fuseau
+        code = structure.departement.code
         aujourd_hui = timezone.localdate(timezone=fuseau)
+        while not est_ouvre(aujourd_hui, code):  # week-end ou férié : le prochain jour ouvré
+            aujourd_hui += timedelta(days=1)
+        hier = aujourd_hui - timedelta(days=1)
+        while not est_ouvre(hier, code):
+            hier -= timedelta(days=1)
         for n, (decalage, heure, minute, indice, statut) in enumerate(RENDEZ_VOUS, start=1):
             nom = f"{PREFIXE_NOM} {n}"
             if RendezVous.objects.filter(structure=structure, nom=nom).exists():
                 continue
             type_ = types[indice]
-            debut = datetime.combine(
-                aujourd_hui + timedelta(days=decalage), time(heure, minute), tzinfo=fuseau
-            )
+            jour = hier if decalage < 0 else ajouter_jours_ouvres(aujourd_hui, decalage, code)
+            debut = datetime.combine(jour, time(heure, minute), tzinfo=fuseau)
             RendezVous.objects.create(
                 structure=structure,
                 type=type_,
