@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "franceservices.escalades",
     "franceservices.rendezvous",
     "franceservices.rappels",
+    "franceservices.formations",
     "franceservices.statistiques",
 ]
 
@@ -359,3 +360,8 @@ RENDEZ_VOUS_CONSERVATION_JOURS = int(os.environ.get("RENDEZ_VOUS_CONSERVATION_JO
 # SMS aux usagers : interface de fournisseur (core/sms.py) ; console en développement, fichier avec make run.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "franceservices.core.sms.ConsoleBackend")
 SMS_FICHIER = os.environ.get("SMS_FICHIER", str(BASE_DIR / "var" / "sms.jsonl"))
+
+# Formation des agents : délai (mois depuis le début de l'habilitation d'agent) pour suivre la formation
+# initiale ; au-delà, alerte au responsable et à l'animateur. 6 mois : valeur par défaut du projet.
+FORMATION_INITIALE_DELAI_MOIS = int(os.environ.get("FORMATION_INITIALE_DELAI_MOIS", "6"))
+FORMATION_AGENTS_FORMES_MINIMUM = int(os.environ.get("FORMATION_AGENTS_FORMES_MINIMUM", "2"))

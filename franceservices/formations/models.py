@@ -1,0 +1,232 @@
+"""Formation des agents : catalogue de modules, sessions, inscriptions (avec approbation et liste d'attente),
+présence et réussite, attestations vérifiables, avis après session.
+
+Règles portées ici (le reste est dans `actions.py`) :
+- une session a une capacité ; au-delà, l'inscription va en liste d'attente, servie dans l'ordre des
+  demandes quand une place se libère ;
+- une inscription « demandée » attend l'approbation du responsable de la structure de l'agent (sauf
+  inscription par un animateur ou l'équipe nationale, approuvée d'office) ;
+- un module « compte pour le label » : l'agent qui l'a réussi compte parmi les agents formés du site ;
+  un module lié à un partenaire pilote ouvre le droit de proposer ce partenaire (ex. Banque de France).
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from franceservices.core.models import Horodate
+
+# Codes d'attestation : 10 caractères sans ambiguïté de lecture (ni 0/O ni 1/I/L).
+ALPHABET_CODE = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+LONGUEUR_CODE = 10
+
+
+def nouveau_code() -> str:
+    return "".join(secrets.choice(ALPHABET_CODE) for _ in range(LONGUEUR_CODE))
+
+
+class Categorie(models.TextChoices):
+    SOCLE = "socle", "Formation initiale — tronc commun"
+    MODULE_PARTENAIRE = "module_partenaire", "Formation initiale — module d'un partenaire"
+    CONTINUE = "continue", "Formation continue"
+    IMMERSION = "immersion", "Immersion chez un partenaire"
+
+
+class Format(models.TextChoices):
+    PRESENTIEL = "presentiel", "En présentiel"
+    DISTANCIEL = "distanciel", "À distance (classe virtuelle)"
+    E_LEARNING = "e_learning", "En ligne, à son rythme (e-learning)"
+
+
+class Module(Horodate):
+    code = models.SlugField(max_length=60, unique=True)
+    titre = models.CharField(max_length=200)
+    categorie = models.CharField("catégorie", max_length=20, choices=Categorie.choices)
+    organisme = models.CharField(
+        "organisme de formation", max_length=150, help_text="Ex. CNFPT, Caf, Banque de France, ANCT."
+    )
+    partenaire = models.ForeignKey(
+        "partenaires.Partenaire", null=True, blank=True, on_delete=models.PROTECT, related_name="modules"
+    )
+    duree_heures = models.DecimalField(
+        "durée (heures)", max_digits=5, decimal_places=1, validators=[MinValueValidator(0.5)]
+    )
+    format = models.CharField(max_length=12, choices=Format.choices, default=Format.PRESENTIEL)
+    lien = models.URLField("lien (e-learning)", blank=True)
+    description = models.TextField(blank=True)
+    prerequis = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="requis_pour", verbose_name="prérequis"
+    )
+    compte_pour_label = models.BooleanField(
+        "compte pour le label", default=False, help_text="Réussi, il fait de l'agent un agent formé du site."
+    )
+    ouvre_pilote = models.ForeignKey(
+        "partenaires.Partenaire",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="modules_pilote",
+        verbose_name="ouvre le pilote de",
+        help_text="Réussi, il permet à l'agent de proposer ce partenaire en expérimentation.",
+    )
+    actif = models.BooleanField(default=True)
+    exemple = models.BooleanField(
+        "exemple du projet", default=False, help_text="Module d'exemple livré avec l'outil, à remplacer."
+    )
+
+    class Meta:
+        ordering = ["categorie", "titre"]
+        constraints = [
+            models.CheckConstraint(condition=Q(duree_heures__gt=0), name="formation_duree_positive")
+        ]
+
+    def __str__(self):
+        return self.titre
+
+
+class SessionQuerySet(models.QuerySet):
+    def a_venir(self, maintenant):
+        return self.filter(debut__gt=maintenant, annulee_le__isnull=True)
+
+
+class Session(Horodate):
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="sessions")
+    debut = models.DateTimeField("début")
+    fin = models.DateTimeField()
+    lieu = models.CharField(max_length=250, blank=True, help_text="Adresse (présentiel).")
+    commune = models.ForeignKey(
+        "territoires.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lien = models.URLField("lien de connexion", blank=True, help_text="Classe virtuelle.")
+    capacite = models.PositiveSmallIntegerField(
+        "places", validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    departement = models.ForeignKey(
+        "territoires.Departement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="département",
+        help_text="Session organisée pour un département ; vide : nationale.",
+    )
+    formateur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    annulee_le = models.DateTimeField("annulée le", null=True, blank=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["debut", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(fin__gt=F("debut")), name="formation_session_fin_apres_debut"),
+            models.CheckConstraint(condition=Q(capacite__gte=1), name="formation_session_capacite"),
+        ]
+
+    def __str__(self):
+        return f"{self.module} — {self.debut:%d/%m/%Y}"
+
+
+class Statut(models.TextChoices):
+    DEMANDEE = "demandee", "En attente d'approbation"
+    CONFIRMEE = "confirmee", "Inscrit"
+    ATTENTE = "attente", "Liste d'attente"
+    REFUSEE = "refusee", "Refusée"
+    ANNULEE = "annulee", "Annulée"
+
+
+STATUTS_ACTIFS = {Statut.DEMANDEE, Statut.CONFIRMEE, Statut.ATTENTE}
+
+
+class Presence(models.TextChoices):
+    PRESENT = "present", "Présent"
+    ABSENT = "absent", "Absent"
+
+
+class Source(models.TextChoices):
+    FORMATEUR = "formateur", "Saisie du formateur"
+    IMPORT = "import", "Import d'un fichier de l'organisme"
+
+
+class Inscription(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="inscriptions")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="inscriptions")
+    statut = models.CharField(max_length=10, choices=Statut.choices, db_index=True)
+    demandee_le = models.DateTimeField("demandée le", db_index=True)
+    inscrite_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="inscrit par",
+    )
+    decidee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="approuvée ou refusée par",
+    )
+    decidee_le = models.DateTimeField("approuvée ou refusée le", null=True, blank=True)
+    annulee_le = models.DateTimeField("annulée le", null=True, blank=True)
+    motif = models.CharField(max_length=300, blank=True)
+    presence = models.CharField("présence", max_length=8, choices=Presence.choices, blank=True)
+    reussie_le = models.DateTimeField("réussie le", null=True, blank=True)
+    source_reussite = models.CharField(max_length=10, choices=Source.choices, blank=True)
+    code_attestation = models.CharField(max_length=LONGUEUR_CODE, unique=True, null=True, blank=True)
+    rappel_envoye_le = models.DateTimeField("rappel envoyé le", null=True, blank=True)
+
+    class Meta:
+        ordering = ["session", "demandee_le", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "agent"],
+                condition=Q(statut__in=["demandee", "confirmee", "attente"]),
+                name="formation_une_inscription_active",
+            ),
+            models.CheckConstraint(
+                condition=Q(reussie_le__isnull=True) | Q(statut="confirmee"),
+                name="formation_reussite_si_inscrit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agent} — {self.session} ({self.get_statut_display()})"
+
+
+class Avis(models.Model):
+    """Avis de l'agent après la session (anonymisé dans les résultats : seuls des agrégats sont montrés)."""
+
+    inscription = models.OneToOneField(Inscription, on_delete=models.CASCADE, related_name="avis")
+    utilite = models.PositiveSmallIntegerField(
+        "utilité pour mon travail", validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    clarte = models.PositiveSmallIntegerField(
+        "clarté", validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    cas_concrets = models.PositiveSmallIntegerField(
+        "place des cas concrets", validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    commentaire = models.TextField(blank=True, max_length=2000)
+    cree_le = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "avis"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(utilite__gte=1, utilite__lte=5, clarte__gte=1, clarte__lte=5)
+                & Q(cas_concrets__gte=1, cas_concrets__lte=5),
+                name="formation_avis_notes_1_a_5",
+            )
+        ]
+
+    def __str__(self):
+        return f"Avis sur {self.inscription.session}"
