@@ -132,7 +132,6 @@ def types_rendez_vous(structures, partenaire) -> dict[int, list]:
 def prochain_creneau(structure, types, *, maintenant=None, fenetres=FENETRES_CRENEAU):
     """(début, type) du premier créneau libre parmi `types`, cherché fenêtre après fenêtre ; (None, None) sinon."""
     from franceservices.rendezvous.creneaux import creneaux_structure
-
     from franceservices.rendezvous.models import Arret
 
     maintenant = maintenant or timezone.now()
