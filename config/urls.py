@@ -32,5 +32,9 @@ urlpatterns = [
     path("agenda/", include("franceservices.rendezvous.urls")),
     path("rappels/", include("franceservices.rappels.urls")),
     path("aide/", include("franceservices.rappels.urls_guichet")),
+    path("formations/", include("franceservices.formations.urls")),
+    path("formations/suivi/", include("franceservices.formations.urls_formateur")),
+    path("formations/dossiers/", include("franceservices.formations.urls_dossiers")),
+    path("attestations/", include("franceservices.formations.urls_publiques")),
     path("", include("franceservices.statistiques.urls")),
 ]

@@ -230,3 +230,23 @@ class Avis(models.Model):
 
     def __str__(self):
         return f"Avis sur {self.inscription.session}"
+
+
+class AlerteFormation(models.Model):
+    """Alerte « formation initiale non suivie dans le délai » envoyée pour un agent (une par agent et par
+    échéance : la commande d'alerte est idempotente)."""
+
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    structure = models.ForeignKey("structures.Structure", on_delete=models.CASCADE, related_name="+")
+    echeance = models.DateField("échéance de la formation initiale")
+    envoyee_le = models.DateTimeField("envoyée le", auto_now_add=True)
+    destinataires = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = "alerte de formation"
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "structure", "echeance"], name="formation_alerte_unique")
+        ]
+
+    def __str__(self):
+        return f"Alerte formation initiale — {self.agent} ({self.echeance:%d/%m/%Y})"
