@@ -87,9 +87,57 @@ class Module(Horodate):
         return self.titre
 
 
+def _agents_de(structures=None, departements=None):
+    """Sous-requête : les personnes habilitées (agent ou responsable, même passées) dans ces structures ou
+    dans les structures de ces départements."""
+    from franceservices.comptes.models import Habilitation, Role
+
+    habilitations = Habilitation.objects.filter(role__in=[Role.AGENT, Role.RESPONSABLE])
+    if structures is not None:
+        habilitations = habilitations.filter(structure_id__in=structures)
+    if departements is not None:
+        habilitations = habilitations.filter(structure__departement_id__in=departements)
+    return habilitations.values("utilisateur_id")
+
+
 class SessionQuerySet(models.QuerySet):
     def a_venir(self, maintenant):
         return self.filter(debut__gt=maintenant, annulee_le__isnull=True)
+
+    def avec_places(self):
+        """Annote `nb_confirmees`, `nb_attente` et `places_restantes` (capacité − confirmées, au moins 0)."""
+        from django.db.models import Count, Value
+        from django.db.models.functions import Greatest
+
+        return self.annotate(
+            nb_confirmees=Count("inscriptions", filter=Q(inscriptions__statut="confirmee")),
+            nb_attente=Count("inscriptions", filter=Q(inscriptions__statut="attente")),
+        ).annotate(places_restantes=Greatest(F("capacite") - F("nb_confirmees"), Value(0)))
+
+    def visible_par(self, utilisateur):
+        """Sessions que la personne voit : nationales et de ses départements (France services, animation,
+        préfecture), celles où elle est inscrite ou formatrice ; l'équipe nationale voit tout."""
+        from franceservices.comptes.perimetre import perimetre_de
+        from franceservices.structures.models import Structure
+
+        if utilisateur is None or not utilisateur.is_authenticated:
+            return self.none()
+        perimetre = perimetre_de(utilisateur)
+        if perimetre.national:
+            return self.all()
+        filtre = Q(formateur=utilisateur) | Q(inscriptions__agent=utilisateur)
+        territoire = perimetre.departements_animateur | perimetre.departements_prefecture
+        if perimetre.structures or territoire:
+            filtre |= Q(departement__isnull=True)
+        if territoire:
+            filtre |= Q(departement_id__in=territoire)
+        if perimetre.structures:
+            filtre |= Q(
+                departement_id__in=Structure.objects.filter(pk__in=perimetre.structures).values(
+                    "departement_id"
+                )
+            )
+        return self.filter(pk__in=self.model.objects.filter(filtre).values("pk"))
 
 
 class Session(Horodate):
@@ -155,6 +203,32 @@ class Source(models.TextChoices):
     IMPORT = "import", "Import d'un fichier de l'organisme"
 
 
+class InscriptionQuerySet(models.QuerySet):
+    def actives(self):
+        return self.filter(statut__in=STATUTS_ACTIFS)
+
+    def visible_par(self, utilisateur):
+        """Inscriptions que la personne voit : les siennes ; celles des agents de ses structures
+        (responsable) ; de son département (animation, préfecture) ; des sessions qu'elle anime
+        (formateur) ; toutes (équipe nationale)."""
+        from franceservices.comptes.perimetre import perimetre_de
+
+        if utilisateur is None or not utilisateur.is_authenticated:
+            return self.none()
+        perimetre = perimetre_de(utilisateur)
+        if perimetre.national:
+            return self.all()
+        filtre = Q(agent=utilisateur) | Q(session__formateur=utilisateur)
+        if perimetre.structures_responsable:
+            filtre |= Q(agent_id__in=_agents_de(structures=perimetre.structures_responsable))
+        territoire = perimetre.departements_animateur | perimetre.departements_prefecture
+        if territoire:
+            filtre |= Q(agent_id__in=_agents_de(departements=territoire)) | Q(
+                session__departement_id__in=territoire
+            )
+        return self.filter(filtre)
+
+
 class Inscription(models.Model):
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="inscriptions")
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="inscriptions")
@@ -183,6 +257,8 @@ class Inscription(models.Model):
     source_reussite = models.CharField(max_length=10, choices=Source.choices, blank=True)
     code_attestation = models.CharField(max_length=LONGUEUR_CODE, unique=True, null=True, blank=True)
     rappel_envoye_le = models.DateTimeField("rappel envoyé le", null=True, blank=True)
+
+    objects = InscriptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["session", "demandee_le", "pk"]
