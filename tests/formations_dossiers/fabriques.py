@@ -54,9 +54,16 @@ def reussite(agent, mod, **kw):
     return inscription(agent, mod, presence=Presence.PRESENT, reussie=True, **kw)
 
 
-def agent(struct, *, depuis_jours=0, role=Role.AGENT, **kw):
-    """Un agent habilité sur `struct` depuis `depuis_jours` jours."""
-    return personne(role, structure=struct, debut=timezone.localdate() - timedelta(days=depuis_jours), **kw)
+def agent(struct, *, depuis_jours=0, role=Role.AGENT, email=None, **noms):
+    """Un agent habilité sur `struct` depuis `depuis_jours` jours (`first_name`, `last_name` facultatifs)."""
+    u = personne(
+        role, email=email, structure=struct, debut=timezone.localdate() - timedelta(days=depuis_jours)
+    )
+    if noms:
+        for champ, valeur in noms.items():
+            setattr(u, champ, valeur)
+        u.save(update_fields=list(noms))
+    return u
 
 
 def connecter(client, utilisateur):
