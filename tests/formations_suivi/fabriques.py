@@ -56,8 +56,15 @@ def inscrire(session_, agent, statut=Statut.CONFIRMEE) -> Inscription:
     )
 
 
-def agent(structure_=None, **champs):
-    return personne(Role.AGENT, structure=structure_ or structure(), **champs)
+def nommer(utilisateur, prenom: str, nom: str):
+    utilisateur.first_name, utilisateur.last_name = prenom, nom
+    utilisateur.save(update_fields=["first_name", "last_name"])
+    return utilisateur
+
+
+def agent(structure_=None, *, prenom=None, nom=None, **champs):
+    utilisateur = personne(Role.AGENT, structure=structure_ or structure(), **champs)
+    return nommer(utilisateur, prenom, nom) if prenom else utilisateur
 
 
 def pilote(partenaire=None, *, departements=(), structures=(), debut_jours=-30, fin_jours=60) -> Pilote:
