@@ -125,10 +125,12 @@ def etats_agents(structure_ids=None, *, avec_personnes=False) -> dict[int, list[
     if not lignes:
         return {}
     agents = {ligne["utilisateur_id"] for ligne in lignes}
+    # Les agents par sous-requête (pas une liste de milliers d'identifiants envoyée deux fois).
+    agents_sql = habilitations.values("utilisateur_id")
     requis = list(modules_requis().values_list("pk", flat=True))
     reussis = dict(
         Inscription.objects.filter(
-            agent_id__in=agents, reussie_le__isnull=False, session__module_id__in=requis
+            agent_id__in=agents_sql, reussie_le__isnull=False, session__module_id__in=requis
         )
         .values("agent_id")
         .annotate(n=Count("session__module_id", distinct=True))
@@ -136,7 +138,7 @@ def etats_agents(structure_ids=None, *, avec_personnes=False) -> dict[int, list[
     )
     inscrits = set(
         Inscription.objects.filter(
-            agent_id__in=agents,
+            agent_id__in=agents_sql,
             statut__in=STATUTS_ACTIFS,
             reussie_le__isnull=True,
             session__annulee_le__isnull=True,
