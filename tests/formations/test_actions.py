@@ -240,3 +240,39 @@ def test_visible_par(monde):
     assert session_formateur.pk not in sessions(monde["agent"])
     assert sessions(formateur) == {session_formateur.pk}
     assert sessions(personne()) == set()
+
+
+def test_charger_catalogue_exemple_idempotent():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from franceservices.formations.models import Module
+
+    sortie = StringIO()
+    call_command("charger_catalogue_exemple", stdout=sortie)
+    modules = Module.objects.filter(exemple=True)
+    assert modules.count() == 7 and all("(exemple)" in m.titre for m in modules)
+    bdf = modules.get(code="exemple-banque-de-france")
+    assert bdf.ouvre_pilote is not None and bdf.ouvre_pilote.code.lower() == "bdf"
+    assert modules.get(code="exemple-tronc-commun").organisme == "CNFPT"
+    assert set(modules.get(code="exemple-caf").prerequis.values_list("code", flat=True)) == {
+        "exemple-tronc-commun"
+    }
+    sessions = Session.objects.filter(module__exemple=True)
+    assert sessions.count() == 7
+    assert all(s.departement.code == "16" and s.debut > timezone.now() and s.fin > s.debut for s in sessions)
+    assert all(timezone.localtime(s.debut).weekday() < 5 for s in sessions)
+    call_command("charger_catalogue_exemple", stdout=StringIO())
+    assert Module.objects.filter(exemple=True).count() == 7 and sessions.count() == 7
+    assert "0 module(s) créé(s), 7 mis à jour, 0 session(s)" in _derniere_ligne()
+
+
+def _derniere_ligne():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    sortie = StringIO()
+    call_command("charger_catalogue_exemple", stdout=sortie)
+    return sortie.getvalue().strip().splitlines()[-1]

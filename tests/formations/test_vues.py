@@ -180,3 +180,14 @@ def test_national_voit_tout(client, monde):
     f.connecter(client, personne(Role.EQUIPE_NATIONALE))
     ailleurs = f.session(monde["socle"], departement=f.structure("24").departement)
     assert client.get(reverse("formations:session", args=[ailleurs.pk])).status_code == 200
+
+
+def test_administration(client, monde):
+    admin = personne(Role.EQUIPE_NATIONALE)
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    f.connecter(client, admin)
+    actions.inscrire(par=monde["responsable"], session=monde["session"], agent=monde["agent"])
+    for nom in ("module", "session", "inscription"):
+        assert client.get(reverse(f"admin:formations_{nom}_changelist")).status_code == 200
+    assert client.get(reverse("admin:formations_inscription_add")).status_code == 403
