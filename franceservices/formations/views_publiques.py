@@ -74,6 +74,4 @@ def verifier(request, code):
         "agent": nom_agent(inscription.agent) if inscription else "",
         "form": CodeForm(),
     }
-    return render(
-        request, "formations/attestations/verification.html", contexte, status=200 if inscription else 404
-    )
+    return render(request, "formations/attestations/verification.html", contexte)
