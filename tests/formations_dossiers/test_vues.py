@@ -182,3 +182,39 @@ def test_departement_requetes_independantes_du_nombre_d_agents(client, monde):
     with CaptureQueriesContext(connection) as apres:
         client.get(url)
     assert len(apres) == len(avant)
+
+
+def test_toutes_les_pages_exigent_une_connexion(client, monde):
+    for url in [
+        reverse("formations_dossiers:index"),
+        reverse("formations_dossiers:avis"),
+        reverse("formations_dossiers:donner_avis", args=[1]),
+        *(_url(monde, cible) for cible in ("dossier_collegue", "structure_ici", "departement")),
+    ]:
+        reponse = client.get(url)
+        assert reponse.status_code == 302 and "/formations/" not in reponse["Location"].split("?")[0], url
+
+
+def _requetes(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as requetes:
+        assert client.get(url).status_code == 200
+    return len(requetes)
+
+
+def test_pages_structure_et_dossier_requetes_bornees(client, monde):
+    f.connecter(client, monde["comptes"]["animateur"])
+    structure = reverse("formations_dossiers:structure", args=[monde["ici"].pk])
+    dossier = reverse("formations_dossiers:agent", args=[monde["retard"].pk])
+    _requetes(client, structure)
+    avant = (_requetes(client, structure), _requetes(client, dossier))
+    modules = [f.module(), f.module(categorie="continue")]
+    for _ in range(8):
+        agent = f.agent(monde["ici"], depuis_jours=100)
+        f.reussite(agent, modules[0])
+    for m in modules:
+        f.reussite(monde["retard"], m)
+        f.inscription(monde["retard"], m, statut="attente", passee=False)
+    assert (_requetes(client, structure), _requetes(client, dossier)) == avant
