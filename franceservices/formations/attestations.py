@@ -5,6 +5,7 @@ tableaux balisée, texte réel (police Marianne du DSFR embarquée, sinon une po
 système). L'attestation porte un code de vérification et l'adresse publique où le vérifier.
 """
 
+import logging
 from functools import cache
 
 from django.conf import settings
@@ -14,6 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 VARIANTE = "pdf/ua-1"
+
+# WeasyPrint journalise chaque étape de chaque PDF au niveau INFO : inutile dans les journaux du service.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 @cache

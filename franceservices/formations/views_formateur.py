@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -96,11 +97,12 @@ def noter(request, pk, inscription_pk):
         erreur = f"{inscription.agent} ne peut pas être à la fois absent(e) et avoir réussi."
     else:
         try:
-            if reussie:
-                reussite.noter_reussite(par=request.user, inscription=inscription)
-            else:
-                reussite.annuler_reussite(par=request.user, inscription=inscription)
-                reussite.noter_presence(par=request.user, inscription=inscription, presence=valeur)
+            with transaction.atomic():  # retirer la réussite et noter la présence : les deux ou rien
+                if reussie:
+                    reussite.noter_reussite(par=request.user, inscription=inscription)
+                else:
+                    reussite.annuler_reussite(par=request.user, inscription=inscription)
+                    reussite.noter_presence(par=request.user, inscription=inscription, presence=valeur)
         except (ValidationError, PermissionDenied) as exc:
             erreur = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
     inscription.refresh_from_db()
