@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -65,6 +66,27 @@ def index(request):
     return redirect("formations_dossiers:moi")
 
 
+def _raccourcis(perimetre) -> list[tuple[str, str]]:
+    """Liens vers les états que la personne peut consulter (ses France services, ses départements)."""
+    liens = []
+    for s in Structure.objects.filter(pk__in=perimetre.structures_responsable).order_by("nom"):
+        liens.append(
+            (f"Formation des agents de {s.nom}", reverse("formations_dossiers:structure", args=[s.pk]))
+        )
+    # L'équipe nationale voit tous les départements : pas de liste de cent liens ici.
+    departements = [] if perimetre.national else _departements_visibles(perimetre).order_by("code")
+    for d in departements:
+        liens.append(
+            (
+                f"Formation des agents — {d.nom} ({d.code})",
+                reverse("formations_dossiers:departement", args=[d.code]),
+            )
+        )
+    if perimetre.national or perimetre.departements_animateur:
+        liens.append(("Avis des agents sur les formations", reverse("formations_dossiers:avis")))
+    return liens
+
+
 @require_GET
 def moi(request):
     dossier = suivi.dossier(request.user)
@@ -82,6 +104,7 @@ def moi(request):
             "titre": "Mon dossier de formation",
             "dossier": dossier,
             "moi": True,
+            "raccourcis": _raccourcis(perimetre_de(request.user)),
             "a_noter": a_noter,
             "donnes": donnes,
             "delai": settings.FORMATION_INITIALE_DELAI_MOIS,
@@ -108,6 +131,7 @@ def agent(request, pk):
             "titre": f"Dossier de formation de {personne}",
             "dossier": dossier,
             "moi": False,
+            "raccourcis": [],
             "a_noter": set(),
             "donnes": set(),
             "delai": settings.FORMATION_INITIALE_DELAI_MOIS,

@@ -218,3 +218,22 @@ def test_pages_structure_et_dossier_requetes_bornees(client, monde):
         f.reussite(monde["retard"], m)
         f.inscription(monde["retard"], m, statut="attente", passee=False)
     assert (_requetes(client, structure), _requetes(client, dossier)) == avant
+
+
+@pytest.mark.parametrize(
+    ("compte", "attendus", "absents"),
+    [
+        ("responsable", ["structure_ici"], ["departement", "avis"]),
+        ("animateur", ["departement", "avis"], ["structure_ici"]),
+        ("prefecture", ["departement"], ["avis"]),
+        ("agent", [], ["structure_ici", "departement", "avis"]),
+    ],
+)
+def test_raccourcis_de_mon_dossier(client, monde, compte, attendus, absents):
+    f.connecter(client, monde["comptes"][compte])
+    html = client.get(reverse("formations_dossiers:moi")).content.decode()
+    urls = {"avis": reverse("formations_dossiers:avis")}
+    for cible in attendus:
+        assert f'href="{urls.get(cible) or _url(monde, cible)}"' in html
+    for cible in absents:
+        assert f'href="{urls.get(cible) or _url(monde, cible)}"' not in html

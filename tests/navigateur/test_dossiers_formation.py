@@ -103,7 +103,9 @@ def _connecter(contexte, serveur, cookie):
 
 def test_responsable_consulte_sa_structure_et_un_dossier(page, contexte, serveur, comptes, axe):
     _connecter(contexte, serveur, comptes["responsable"])
-    page.goto(f"/formations/dossiers/structure/{comptes['structure'].pk}/")
+    page.goto("/formations/dossiers/moi/")
+    assert auditer(page, axe) == []
+    page.get_by_role("link", name=f"Formation des agents de {comptes['structure'].nom}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Formation des agents")
     expect(page.locator("[data-compteur=actifs]")).to_have_text("Agents actifs : 3")
     expect(page.locator("[data-compteur=en_retard]")).to_have_text("En retard : 1")
