@@ -153,13 +153,13 @@ def session(request, pk):
     mienne = Inscription.objects.filter(session=s, agent=request.user).order_by("-demandee_le", "-pk").first()
     active = mienne is not None and mienne.statut in STATUTS_ACTIFS
     inscrits = None
-    if _decideur(perimetre) or s.formateur_id == request.user.pk:
+    decideur = _decideur(perimetre)
+    if decideur or s.formateur_id == request.user.pk:
+        qs = Inscription.objects.visible_par(request.user).filter(session=s, statut__in=STATUTS_ACTIFS)
+        if decideur:  # les agents dont la personne décide (elle peut annuler leur inscription)
+            qs = qs.filter(agent_id__in=_agents_decides(perimetre))
         inscrits = list(
-            Inscription.objects.visible_par(request.user)
-            .filter(session=s, statut__in=STATUTS_ACTIFS)
-            .exclude(agent=request.user)
-            .select_related("agent")
-            .order_by("statut", "demandee_le", "pk")
+            qs.exclude(agent=request.user).select_related("agent").order_by("statut", "demandee_le", "pk")
         )
     return render(
         request,
@@ -171,7 +171,8 @@ def session(request, pk):
             "mienne": mienne,
             "active": active,
             "peut_s_inscrire": ouverte and not active and bool(perimetre.structures),
-            "peut_grouper": ouverte and _decideur(perimetre),
+            "peut_grouper": ouverte and decideur,
+            "peut_annuler_inscrits": ouverte and decideur,
             "prerequis": list(s.module.prerequis.all()),
             "inscrits": inscrits,
         },

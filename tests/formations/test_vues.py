@@ -191,3 +191,48 @@ def test_administration(client, monde):
     for nom in ("module", "session", "inscription"):
         assert client.get(reverse(f"admin:formations_{nom}_changelist")).status_code == 200
     assert client.get(reverse("admin:formations_inscription_add")).status_code == 403
+
+
+def test_pages_sans_n_plus_1(client, monde, django_assert_max_num_queries):
+    s = monde["structure"]
+    sessions = [f.session(f.module(titre=f"Module {n}"), capacite=3) for n in range(4)]
+    for session in sessions:
+        for _ in range(2):
+            a = f.agent(s)
+            actions.inscrire(par=a, session=session, agent=a)
+        actions.inscrire(par=monde["responsable"], session=session, agent=monde["agent"])
+    pages = {
+        monde["responsable"]: [
+            reverse("formations:approbations"),
+            reverse("formations:session", args=[sessions[0].pk]),
+        ],
+        monde["agent"]: [reverse("formations:mes_inscriptions"), reverse("formations:catalogue")],
+    }
+    for qui, urls in pages.items():
+        f.connecter(client, qui)
+        for url in urls:
+            client.get(url)
+            with django_assert_max_num_queries(12):
+                reponse = client.get(url)
+            assert reponse.status_code == 200
+    f.connecter(client, monde["responsable"])
+    assert client.get(reverse("formations:approbations")).content.decode().count("data-demande=") == 8
+
+
+def test_fiche_session_inscrits_du_perimetre(client, monde):
+    s = monde["structure"]
+    collegue = f.agent(s)
+    voisin = f.agent(f.structure("16", 1))
+    mien = actions.inscrire(par=monde["responsable"], session=monde["session"], agent=collegue)
+    autre = actions.inscrire(par=voisin, session=monde["session"], agent=voisin)
+    f.connecter(client, monde["responsable"])
+    contenu = client.get(reverse("formations:session", args=[monde["session"].pk])).content.decode()
+    assert f'data-inscription="{mien.pk}"' in contenu and f'data-inscription="{autre.pk}"' not in contenu
+    reponse = client.post(reverse("formations:annuler", args=[mien.pk]), follow=True)
+    assert "Inscription annulée" in reponse.content.decode()
+    mien.refresh_from_db()
+    assert mien.statut == Statut.ANNULEE
+    # L'agent voit sa fiche sans la liste des inscrits.
+    f.connecter(client, monde["agent"])
+    contenu = client.get(reverse("formations:session", args=[monde["session"].pk])).content.decode()
+    assert "Inscriptions de mon périmètre" not in contenu
