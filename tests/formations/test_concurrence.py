@@ -104,3 +104,14 @@ def test_annulations_simultanees_promotions_sans_surreservation(monde):
     # Les deux premiers de la liste d'attente, dans l'ordre des demandes.
     attente = [i.pk for i in inscrits if i.statut == Statut.ATTENTE]
     assert set(attente[:2]) <= promus
+
+
+def test_double_clic_une_seule_demande(monde):
+    session, agent = monde["session"], monde["agents"][0]
+    from django.core.exceptions import ValidationError
+
+    resultats, erreurs = en_parallele([lambda: actions.inscrire(par=agent, session=session, agent=agent)] * 4)
+    assert len(resultats) == 1 and resultats[0].statut == Statut.DEMANDEE
+    assert len(erreurs) == 3 and all(isinstance(e, ValidationError) for e in erreurs)
+    assert all("déjà inscrit" in e.messages[0] for e in erreurs)
+    assert Inscription.objects.filter(session=session, agent=agent).count() == 1
