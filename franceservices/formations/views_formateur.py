@@ -166,7 +166,6 @@ def importer(request):
             "rapport": rapport,
             "erreur_fichier": erreur_fichier,
         },
-        status=400 if (rapport and not rapport.valide) or erreur_fichier else 200,
     )
 
 

@@ -108,6 +108,18 @@ def test_presence_reussite_attestation_verification(page, contexte, serveur, com
     code = code.inner_text()
     assert auditer(page, axe) == []
 
+    # Un fichier de l'organisme avec une ligne fausse : rapport d'erreurs, rien n'est importé.
+    page.get_by_role("link", name="Importer le fichier de l'organisme").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Importer le fichier de l'organisme de formation"
+    )
+    assert auditer(page, axe) == []
+    csv = f"session;courriel;presence;reussite\n{session.pk};inconnu@exemple.fr;present;oui\n".encode()
+    page.set_input_files("#id_fichier", files=[{"name": "org.csv", "mimeType": "text/csv", "buffer": csv}])
+    page.get_by_role("button", name="Importer").click()
+    expect(page.locator("[data-rejet]")).to_contain_text("aucun agent inscrit")
+    assert auditer(page, axe) == []
+
     # La feuille d'émargement est un PDF.
     reponse = page.request.get(f"/formations/suivi/session/{session.pk}/emargement.pdf")
     assert reponse.ok and reponse.body().startswith(b"%PDF")
