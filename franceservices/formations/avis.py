@@ -2,7 +2,8 @@
 résultats agrégés par module et par organisme.
 
 Anonymat : les résultats ne montrent que des agrégats (nombre d'avis, moyennes), et rien en dessous de
-`SEUIL_ANONYMAT` avis (moyennes masquées) ; les commentaires ne sont jamais affichés avec leur auteur.
+`SEUIL_ANONYMAT` avis (moyennes masquées, et avis des modules masqués exclus des lignes par organisme) ;
+les commentaires ne sont pas affichés.
 Le dépôt d'un avis n'est pas journalisé dans l'audit : le journal relierait l'avis à son auteur.
 """
 
@@ -148,13 +149,20 @@ def _agreger(avis, cle, libelles=None) -> list[Resultat]:
 
 
 def resultats(avis=None) -> dict[str, list[Resultat]]:
-    """Résultats par module et par organisme (deux requêtes groupées, plus les titres des modules)."""
+    """Résultats par module et par organisme (deux requêtes groupées, plus les titres des modules).
+
+    Les avis d'un module masqué (moins de `SEUIL_ANONYMAT`) n'entrent pas dans la ligne de son organisme :
+    sinon, la moyenne de l'organisme moins celles de ses autres modules révélerait les notes masquées."""
     from .models import Module
 
     avis = Avis.objects.all() if avis is None else avis
     par_module = _agreger(avis, "inscription__session__module_id")
+    masques = [r.libelle for r in par_module if r.masque]
     titres = dict(Module.objects.filter(pk__in=[r.libelle for r in par_module]).values_list("pk", "titre"))
     for r in par_module:
         r.libelle = titres.get(r.libelle, "—")
     par_module.sort(key=lambda r: r.libelle.lower())
-    return {"modules": par_module, "organismes": _agreger(avis, "inscription__session__module__organisme")}
+    organismes = _agreger(
+        avis.exclude(inscription__session__module_id__in=masques), "inscription__session__module__organisme"
+    )
+    return {"modules": par_module, "organismes": organismes}

@@ -12,7 +12,8 @@ Règles :
   partenaire) ;
 - échéance : début de la première habilitation active de la personne sur la structure
   (`Habilitation.debut`) + `FORMATION_INITIALE_DELAI_MOIS` mois ; « en retard » : non formé et échéance
-  dépassée (strictement avant aujourd'hui) ;
+  dépassée (strictement avant aujourd'hui) ; un agent en retard peut aussi être « en cours » (inscrit) : les
+  compteurs se recoupent, la page d'une structure affiche « en retard » en priorité ;
 - une France services est « conforme » si elle a au moins `FORMATION_AGENTS_FORMES_MINIMUM` agents formés.
 
 Tout se calcule en un nombre fixe de requêtes agrégées, quel que soit le nombre d'agents ou de structures.

@@ -76,7 +76,20 @@ def test_resultats_masques_sous_le_seuil():
     assert modules["Peu d'avis"].nombre == 4
     assert not modules["Assez d'avis"].masque and modules["Assez d'avis"].utilite == 3.8
     organismes = {x.libelle: x for x in r["organismes"]}
-    assert organismes["Caf"].masque and organismes["CNFPT"].nombre == 5
+    assert "Caf" not in organismes  # seul module de la Caf masqué : pas de ligne
+    assert organismes["CNFPT"].nombre == 5 and organismes["CNFPT"].utilite == 3.8
+
+
+def test_organisme_ne_trahit_pas_un_module_masque():
+    """CNFPT : un module à 5 avis (note 4) et un autre à un seul avis (note 1) : la ligne de l'organisme
+    ne doit pas permettre de retrouver la note isolée par différence."""
+    _avis(f.module(organisme="CNFPT", titre="Public"), 5, note=4)
+    _avis(f.module(organisme="CNFPT", titre="Isolé"), 1, note=1)
+    r = avis_.resultats()
+    organismes = {x.libelle: x for x in r["organismes"]}
+    assert (organismes["CNFPT"].nombre, organismes["CNFPT"].utilite) == (5, 4.0)
+    modules = {x.libelle: x for x in r["modules"]}
+    assert modules["Isolé"].masque and modules["Isolé"].utilite is None
 
 
 def test_vue_avis_parcours(client):
