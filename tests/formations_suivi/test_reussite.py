@@ -208,3 +208,16 @@ def test_module_sans_pilote_en_cours_ne_cree_rien(cas):
     i.refresh_from_db()
     assert i.code_attestation
     assert not FormationPilote.objects.filter(agent=i.agent).exists()
+
+
+def test_pilote_limite_a_des_france_services(cas):
+    s = cas["structure"]
+    voisine = f.structure(rang=1)
+    pilote = f.pilote(structures=[s])
+    session = f.session(module_=f.module(ouvre_pilote=pilote.partenaire), formateur=cas["formateur"])
+    dedans = f.inscrire(session, cas["inscription"].agent)
+    dehors = f.inscrire(session, f.agent(voisine))
+    for i in (dedans, dehors):
+        reussite.noter_reussite(par=cas["formateur"], inscription=i)
+    assert FormationPilote.objects.filter(pilote=pilote, agent=dedans.agent).exists()
+    assert not FormationPilote.objects.filter(agent=dehors.agent).exists()
