@@ -8,6 +8,7 @@ validées (pas de transaction de test, ni `transaction=True`) ; le test efface c
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from franceservices.comptes.models import Habilitation, Utilisateur
@@ -108,8 +109,6 @@ def test_annulations_simultanees_promotions_sans_surreservation(monde):
 
 def test_double_clic_une_seule_demande(monde):
     session, agent = monde["session"], monde["agents"][0]
-    from django.core.exceptions import ValidationError
-
     resultats, erreurs = en_parallele([lambda: actions.inscrire(par=agent, session=session, agent=agent)] * 4)
     assert len(resultats) == 1 and resultats[0].statut == Statut.DEMANDEE
     assert len(erreurs) == 3 and all(isinstance(e, ValidationError) for e in erreurs)

@@ -236,3 +236,16 @@ def test_fiche_session_inscrits_du_perimetre(client, monde):
     f.connecter(client, monde["agent"])
     contenu = client.get(reverse("formations:session", args=[monde["session"].pk])).content.decode()
     assert "Inscriptions de mon périmètre" not in contenu
+
+
+def test_catalogue_pagination_et_filtre_sessions(client, monde):
+    for n in range(25):
+        f.module(titre=f"Module sans session {n:02d}", categorie=Categorie.CONTINUE)
+    f.connecter(client, monde["agent"])
+    premiere = client.get(reverse("formations:catalogue")).content.decode()
+    assert "27 modules" in premiere and "page 1 sur 2" in premiere
+    seconde = client.get(reverse("formations:catalogue"), {"page": 2}).content.decode()
+    assert "page 2 sur 2" in seconde
+    assert client.get(reverse("formations:catalogue"), {"page": "abc"}).status_code == 200
+    avec = client.get(reverse("formations:catalogue"), {"places": "on"}).content.decode()
+    assert "2 modules correspondant aux filtres" in avec and "Module sans session" not in avec
