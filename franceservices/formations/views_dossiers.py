@@ -11,10 +11,13 @@ Qui voit quoi (hors périmètre → 404, comme pour un identifiant inconnu) :
 - résultats des avis (agrégés, anonymes) : équipe nationale et animateurs (page « accès réservé » sinon).
 """
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -163,8 +166,10 @@ def structure(request, pk):
 
 @require_GET
 def departement(request, code):
+    if not re.fullmatch(r"[0-9A-Za-z]{2,3}", code):  # caractère nul, etc. : jamais jusqu'à la base
+        raise Http404("Code de département invalide.")
     perimetre = perimetre_de(request.user)
-    departement = get_object_or_404(_departements_visibles(perimetre), code=code[:3])
+    departement = get_object_or_404(_departements_visibles(perimetre), code=code.upper())
     lignes = suivi.etat_departement(departement)
     totaux = {
         "structures": len(lignes),

@@ -119,6 +119,9 @@ def test_identifiants_inconnus(client, monde):
     assert client.get(reverse(r + "agent", args=[10**9])).status_code == 404
     assert client.get(reverse(r + "structure", args=[10**9])).status_code == 404
     assert client.get(reverse(r + "departement", args=["ZZZZ"])).status_code == 404
+    assert client.get("/formations/dossiers/departement/1%00/").status_code in {400, 404}
+    assert client.get("/formations/dossiers/departement/1%27--/").status_code == 404
+    assert client.get(reverse(r + "departement", args=["2a"])).status_code == 200
     assert client.get(reverse(r + "avis") + "abc/").status_code == 404
 
 
