@@ -38,6 +38,7 @@ demo: import ## Crée (ou remet en état) les comptes de démonstration, un par 
 	$(MANAGE) charger_fiches_exemple --responsable national@demo.france-services.invalid
 	$(MANAGE) generer_activite --departement 16 --par-mois 600 --si-vide
 	$(MANAGE) creer_rendez_vous_demo
+	$(MANAGE) charger_catalogue_exemple
 	$(MANAGE) generer_rappels --effacer --nombre 80 --departement 16 --jours 7
 
 run: demo ## Installe, migre, importe, crée les comptes de démo et sert sur http://127.0.0.1:$(PORT) (avec le worker)

@@ -58,6 +58,8 @@ PUBLICS = {
     "rdv:annuler",
     "rdv:deplacer",
     "rdv:ics",
+    "attestations:formulaire",
+    "attestations:verifier",
 }
 REGLAGES_SECURITE = [
     "DEBUG",

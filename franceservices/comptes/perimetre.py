@@ -209,6 +209,13 @@ class Perimetre:
         return self.national or bool(self.departements or self.partenaires)
 
     @property
+    def voit_formations(self) -> bool:
+        """Catalogue des formations : agents, responsables, animateurs, préfectures, équipe nationale."""
+        return self.national or bool(
+            self.structures or self.departements_animateur or self.departements_prefecture
+        )
+
+    @property
     def voit_pilotes(self) -> bool:
         return self.national or bool(self.partenaires or self.departements or self.structures)
 
