@@ -49,6 +49,7 @@ class Evenement(models.TextChoices):
     RDV_PARAMETRAGE = "rdv_parametrage", "Paramétrage des rendez-vous modifié"
     RAPPEL_DEMANDE = "rappel_demande", "Demande de rappel enregistrée"
     RAPPEL_TRAITE = "rappel_traite", "Demande de rappel traitée (attribution, tentative, clôture)"
+    FORMATION_SUIVI = "formation_suivi", "Formation : présence ou réussite notée, ou réussite retirée"
 
 
 class EvenementAuditQuerySet(models.QuerySet):

@@ -78,6 +78,20 @@ def _verrouiller(inscription: Inscription) -> Inscription:
     )
 
 
+def _journaliser(par, inscription: Inscription, action: str, **details) -> None:
+    journaliser(
+        Evenement.FORMATION_SUIVI,
+        acteur=par,
+        cible=inscription,
+        details={
+            "action": action,
+            "session": inscription.session_id,
+            "agent": inscription.agent_id,
+            **details,
+        },
+    )
+
+
 @transaction.atomic
 def noter_presence(*, par, inscription: Inscription, presence: str) -> bool:
     """Note « présent » ou « absent » (ou efface avec ""). Vrai si quelque chose a changé.
@@ -94,6 +108,7 @@ def noter_presence(*, par, inscription: Inscription, presence: str) -> bool:
         return False
     inscription.presence = presence
     inscription.save(update_fields=["presence"])
+    _journaliser(par, inscription, "presence", presence=presence)
     return True
 
 
@@ -160,6 +175,7 @@ def noter_reussite(*, par, inscription: Inscription, source: str = Source.FORMAT
             continue  # collision de code (unique) : on en tire un autre
     else:
         raise ValidationError("Impossible d'attribuer un code d'attestation unique : réessayez.")
+    _journaliser(par, inscription, "reussite", source=source)
     _declarer_formations_pilote(par, inscription)
     return True
 
@@ -176,4 +192,5 @@ def annuler_reussite(*, par, inscription: Inscription) -> bool:
     inscription.source_reussite = ""
     inscription.code_attestation = None
     inscription.save(update_fields=["reussie_le", "source_reussite", "code_attestation"])
+    _journaliser(par, inscription, "reussite_retiree")
     return True

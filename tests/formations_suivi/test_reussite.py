@@ -221,3 +221,17 @@ def test_pilote_limite_a_des_france_services(cas):
         reussite.noter_reussite(par=cas["formateur"], inscription=i)
     assert FormationPilote.objects.filter(pilote=pilote, agent=dedans.agent).exists()
     assert not FormationPilote.objects.filter(agent=dehors.agent).exists()
+
+
+def test_presence_reussite_et_retrait_journalises_une_fois(cas):
+    i = cas["inscription"]
+    reussite.noter_presence(par=cas["formateur"], inscription=i, presence=Presence.PRESENT)
+    reussite.noter_presence(par=cas["formateur"], inscription=i, presence=Presence.PRESENT)  # rien ne change
+    reussite.noter_reussite(par=cas["formateur"], inscription=i)
+    reussite.noter_reussite(par=cas["formateur"], inscription=i)  # déjà notée : pas de second événement
+    reussite.annuler_reussite(par=cas["formateur"], inscription=i)
+    evenements = EvenementAudit.objects.filter(
+        evenement=Evenement.FORMATION_SUIVI, cible_id=str(i.pk)
+    ).order_by("pk")
+    assert [e.details["action"] for e in evenements] == ["presence", "reussite", "reussite_retiree"]
+    assert {e.acteur_id for e in evenements} == {cas["formateur"].pk}
