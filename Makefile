@@ -56,6 +56,7 @@ periodiques: migrate ## Tâches périodiques, idempotentes (à lancer toutes les
 	$(MANAGE) purger_rendez_vous
 	$(MANAGE) purger_rappels
 	$(MANAGE) purger_escalades
+	$(MANAGE) alerter_formation_initiale
 
 lint: install ## Ruff (lint + format) et migrations à jour
 	$(RUN) ruff check .

@@ -12,7 +12,9 @@ Affiche :
   semaines (benchmarks/creneaux.py) ;
 - l'accès : agenda semaine à 300 rendez-vous (benchmarks/agenda.py), file et indicateurs de 20 000 rappels
   (benchmarks/rappels.py), latence du guichet unique (benchmarks/guichet.py), débit de réservation avec des
-  clients concurrents (benchmarks/reservations.py).
+  clients concurrents (benchmarks/reservations.py) ;
+- la formation : génération des attestations PDF et feuilles d'émargement (benchmarks/attestations.py), page
+  d'un département à 1 000 agents (benchmarks/formations.py).
 """
 
 import os
@@ -206,5 +208,7 @@ if __name__ == "__main__":
         "rappels.py",
         "guichet.py",
         "reservations.py",
+        "attestations.py",
+        "formations.py",
     ):
         subprocess.run([sys.executable, str(RACINE / "benchmarks" / banc)], check=False)

@@ -445,6 +445,7 @@ OUVERTES = {
     "rappels:file": {"agent", "responsable", "animateur", "prefecture", "national", "referent"},
     "activite:appel": {"agent", "responsable"},
     "statistiques:orientations": {"national", "animateur", "prefecture", "referent"},
+    "formations:catalogue": {"agent", "responsable", "animateur", "prefecture", "national"},
 }
 
 
