@@ -179,11 +179,7 @@ def approuver(*, par, inscription, maintenant=None) -> Inscription:
 @transaction.atomic
 def refuser(*, par, inscription, motif: str, maintenant=None) -> Inscription:
     """Refuse une demande ; le motif (obligatoire) est montré à l'agent."""
-    motif = " ".join((motif or "").split())
-    if not motif:
-        raise ValidationError("Indiquez le motif du refus : il sera montré à l'agent.")
-    if len(motif) > MOTIF_MAX:
-        raise ValidationError(f"Le motif est trop long ({len(motif)} caractères, {MOTIF_MAX} au plus).")
+    motif = _motif_nettoye(motif, "du refus", "à l'agent")
     _, inscription = _verrouiller_inscription(inscription)
     _verifier_decideur(par, inscription)
     inscription.statut = Statut.REFUSEE
@@ -229,6 +225,57 @@ def annuler(*, par, inscription, maintenant=None) -> list[Inscription]:
     if session.annulee_le is not None:
         return []
     return _promouvoir(session)
+
+
+def _motif_nettoye(motif: str, quoi: str, a_qui: str) -> str:
+    motif = " ".join((motif or "").split())
+    if not motif:
+        raise ValidationError(f"Indiquez le motif {quoi} : il sera montré {a_qui}.")
+    if len(motif) > MOTIF_MAX:
+        raise ValidationError(f"Le motif est trop long ({len(motif)} caractères, {MOTIF_MAX} au plus).")
+    return motif
+
+
+def peut_annuler_session(par, session) -> bool:
+    """L'organisateur de la session, l'animateur de son département ou l'équipe nationale."""
+    if par is None or not par.is_authenticated:
+        return False
+    if session.organisee_par_id is not None and session.organisee_par_id == par.pk:
+        return True
+    perimetre = perimetre_de(par)
+    if perimetre.national:
+        return True
+    return session.departement_id is not None and session.departement_id in perimetre.departements_animateur
+
+
+@transaction.atomic
+def annuler_session(*, par, session, motif: str, maintenant=None) -> int:
+    """Annule une session à venir : toutes ses inscriptions actives (demandées, confirmées, en liste
+    d'attente) passent à « annulée » avec le motif, chaque agent est prévenu par courriel après commit.
+    Rend le nombre d'inscrits prévenus."""
+    maintenant = maintenant or timezone.now()
+    if not peut_annuler_session(par, session):
+        raise PermissionDenied(
+            "Seuls l'organisateur de la session, l'animateur de son département ou l'équipe nationale "
+            "peuvent l'annuler."
+        )
+    motif = _motif_nettoye(motif, "de l'annulation", "aux agents inscrits")
+    session = _verrouiller(session)
+    if session.annulee_le is not None:
+        raise ValidationError("Cette session est déjà annulée.")
+    if session.debut <= maintenant:
+        raise ValidationError("Cette session a déjà commencé : elle ne peut plus être annulée.")
+    session.annulee_le = maintenant
+    session.save(update_fields=["annulee_le", "modifie_le"])
+    actives = list(
+        Inscription.objects.select_for_update(of=("self",)).filter(session=session, statut__in=STATUTS_ACTIFS)
+    )
+    for inscription in actives:
+        inscription.statut = Statut.ANNULEE
+        inscription.annulee_le = maintenant
+        inscription.motif = motif
+    Inscription.objects.bulk_update(actives, ["statut", "annulee_le", "motif"])
+    return len(actives)
 
 
 @dataclass
