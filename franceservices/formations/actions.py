@@ -12,6 +12,10 @@ Qui fait quoi :
 
 Pas d'audit : aucun événement du journal ne correspond à ces écritures (ni sécurité, ni donnée personnelle
 d'usager).
+
+Courriels (`notifications.py`) : programmés dans la transaction, envoyés par une tâche de fond après sa
+validation (demande à approuver aux responsables ; approbation, refus, promotion, annulation de la session à
+l'agent). Une panne du serveur de courriel ne fait jamais échouer l'action.
 """
 
 from dataclasses import dataclass, field
@@ -23,6 +27,7 @@ from django.utils import timezone
 from franceservices.comptes.models import Habilitation, Role
 from franceservices.comptes.perimetre import perimetre_de
 
+from . import notifications
 from .models import STATUTS_ACTIFS, Inscription, Session, Statut
 
 MOTIF_MAX = 300
@@ -138,6 +143,10 @@ def inscrire(*, par, session, agent, maintenant=None) -> Inscription:
         inscription.statut = Statut.CONFIRMEE if places_restantes(session) > 0 else Statut.ATTENTE
         inscription.decidee_par, inscription.decidee_le = par, maintenant
     inscription.save()
+    if inscription.statut == Statut.DEMANDEE:
+        notifications.programmer(inscription.pk, notifications.DEMANDE)
+    elif agent.pk != par.pk:
+        notifications.programmer(inscription.pk, notifications.APPROUVEE)
     return inscription
 
 
@@ -173,6 +182,7 @@ def approuver(*, par, inscription, maintenant=None) -> Inscription:
     inscription.statut = Statut.CONFIRMEE if places_restantes(session) > 0 else Statut.ATTENTE
     inscription.decidee_par, inscription.decidee_le = par, maintenant
     inscription.save(update_fields=["statut", "decidee_par", "decidee_le"])
+    notifications.programmer(inscription.pk, notifications.APPROUVEE)
     return inscription
 
 
@@ -186,6 +196,7 @@ def refuser(*, par, inscription, motif: str, maintenant=None) -> Inscription:
     inscription.motif = motif
     inscription.decidee_par, inscription.decidee_le = par, maintenant or timezone.now()
     inscription.save(update_fields=["statut", "motif", "decidee_par", "decidee_le"])
+    notifications.programmer(inscription.pk, notifications.REFUSEE)
     return inscription
 
 
@@ -202,6 +213,7 @@ def _promouvoir(session) -> list[Inscription]:
     for inscription in promues:
         inscription.statut = Statut.CONFIRMEE
         inscription.save(update_fields=["statut"])
+        notifications.programmer(inscription.pk, notifications.PROMUE)
     return promues
 
 
@@ -275,6 +287,8 @@ def annuler_session(*, par, session, motif: str, maintenant=None) -> int:
         inscription.annulee_le = maintenant
         inscription.motif = motif
     Inscription.objects.bulk_update(actives, ["statut", "annulee_le", "motif"])
+    for inscription in actives:
+        notifications.programmer(inscription.pk, notifications.SESSION_ANNULEE)
     return len(actives)
 
 

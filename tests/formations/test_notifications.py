@@ -1,15 +1,20 @@
 """Annulation d'une session, courriels de la formation (après commit, vrai SMTP), rappel avant la session."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from franceservices.comptes.models import Role
-from franceservices.formations import actions
+from franceservices.formations import actions, notifications
 from franceservices.formations.models import Inscription, Session, Statut
 from tests.comptes.factories import personne
+from tests.smtp import port_libre
 
 from . import fabriques as f
 
@@ -109,3 +114,264 @@ def test_session_commencee_ou_deja_annulee(monde):
     actions.annuler_session(par=monde["animateur"], session=monde["session"], motif="Motif")
     with pytest.raises(ValidationError, match="déjà annulée"):
         actions.annuler_session(par=monde["animateur"], session=monde["session"], motif="Encore")
+
+
+# --- Courriels : moteur de tâches réel + vrai SMTP ---------------------------------------------------------
+
+
+@pytest.fixture
+def lancer_worker(monkeypatch):
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    return lambda: call_command("db_worker", batch=True, interval=0, startup_delay=False, verbosity=0)
+
+
+def panne(settings):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port_libre(), "timeout": 2},
+        }
+    }
+
+
+def retablir(settings, port):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+
+
+def corps(message, sorte="plain"):
+    return message.get_body(preferencelist=(sorte,)).get_content()
+
+
+def taches():
+    return DBTaskResult.objects.filter(task_path__endswith="envoyer_courriel_tache")
+
+
+@pytest.fixture
+def site(settings):
+    settings.SITE_URL = "https://formation.exemple.fr/"
+    settings.DEFAULT_FROM_EMAIL = "France services <ne-pas-repondre@exemple.fr>"
+
+
+def test_demande_aux_responsables_apres_commit(
+    monde, site, serveur_smtp, lancer_worker, django_capture_on_commit_callbacks
+):
+    second = f.responsable(monde["structure"])
+    ailleurs = f.responsable(f.structure("16", 1))  # autre France services : pas prévenu
+    agent = monde["agent"]
+    agent.first_name, agent.last_name = "Léa", "Martin"
+    agent.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.inscrire(par=agent, session=monde["session"], agent=agent)
+    assert serveur_smtp.messages == []  # en file, pas encore envoyé
+    lancer_worker()
+    recus = serveur_smtp.attendre(2)
+    assert sorted(m["X-Destinataires-Enveloppe"] for m in recus) == sorted(
+        [monde["responsable"].email, second.email]
+    )
+    assert ailleurs.email not in {m["X-Destinataires-Enveloppe"] for m in recus}
+    message = recus[0]
+    assert message["To"] in (monde["responsable"].email, second.email)  # un message par responsable
+    assert message["From"] == "France services <ne-pas-repondre@exemple.fr>"
+    assert message["Subject"].startswith("Inscription à approuver : Léa Martin — ")
+    assert "https://formation.exemple.fr/formations/approbations/" in corps(message)
+    html = corps(message, "html")
+    assert 'href="https://formation.exemple.fr/formations/approbations/"' in html
+    assert "Léa Martin" in html and monde["session"].module.titre in html
+    assert len(serveur_smtp.attendre(3, delai=0.3)) == 2
+
+
+@pytest.mark.parametrize("complet", [False, True])
+def test_approbation_a_l_agent(
+    monde, site, serveur_smtp, lancer_worker, django_capture_on_commit_callbacks, complet
+):
+    agent = monde["agent"]
+    demande = actions.inscrire(par=agent, session=monde["session"], agent=agent)
+    if complet:
+        actions.inscrire(
+            par=monde["responsable"], session=monde["session"], agent=f.agent(monde["structure"])
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.approuver(par=monde["responsable"], inscription=demande)
+    lancer_worker()
+    (message,) = serveur_smtp.attendre(1)
+    assert message["X-Destinataires-Enveloppe"] == agent.email
+    sujet = "Liste d'attente" if complet else "Inscription confirmée"
+    assert message["Subject"].startswith(f"{sujet} : {monde['session'].module.titre}")
+    texte = corps(message)
+    assert "https://formation.exemple.fr/formations/mes-inscriptions/" in texte
+    assert ("liste d'attente" in texte) is complet
+    local = timezone.localtime(monde["session"].debut)
+    assert f"le {local:%d/%m/%Y} de {local:%H:%M}" in texte and "Durée : 7 heures" in texte
+
+
+def test_refus_avec_motif(monde, site, serveur_smtp, lancer_worker, django_capture_on_commit_callbacks):
+    agent = monde["agent"]
+    demande = actions.inscrire(par=agent, session=monde["session"], agent=agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.refuser(par=monde["responsable"], inscription=demande, motif="Accueil <seul> ce jour-là")
+    lancer_worker()
+    (message,) = serveur_smtp.attendre(1)
+    assert message["X-Destinataires-Enveloppe"] == agent.email
+    assert message["Subject"].startswith("Inscription refusée")
+    assert "Motif : Accueil <seul> ce jour-là" in corps(message)
+    assert "Accueil &lt;seul&gt; ce jour-là" in corps(message, "html")  # échappé dans le HTML
+
+
+def test_promotion_de_la_liste_d_attente(
+    monde, site, serveur_smtp, lancer_worker, django_capture_on_commit_callbacks
+):
+    resp, session = monde["responsable"], monde["session"]
+    premier = actions.inscrire(par=resp, session=session, agent=monde["agent"])
+    suivant = f.agent(monde["structure"])
+    actions.inscrire(par=resp, session=session, agent=suivant)
+    with django_capture_on_commit_callbacks(execute=True):
+        (promue,) = actions.annuler(par=monde["agent"], inscription=premier)
+    assert promue.agent == suivant
+    lancer_worker()
+    (message,) = serveur_smtp.attendre(1)
+    assert message["X-Destinataires-Enveloppe"] == suivant.email
+    assert message["Subject"].startswith("Place libérée, inscription confirmée")
+
+
+def test_session_annulee_previent_les_inscrits(
+    monde, site, serveur_smtp, lancer_worker, django_capture_on_commit_callbacks
+):
+    confirmee, attente, demandee, _refusee = _remplir(monde)
+    with django_capture_on_commit_callbacks(execute=True):
+        n = actions.annuler_session(par=monde["animateur"], session=monde["session"], motif="Salle inondée")
+    assert n == 3
+    lancer_worker()
+    recus = serveur_smtp.attendre(3)
+    assert sorted(m["X-Destinataires-Enveloppe"] for m in recus) == sorted(
+        i.agent.email for i in (confirmee, attente, demandee)
+    )
+    for message in recus:
+        assert message["Subject"].startswith("Session annulée")
+        assert "Motif : Salle inondée" in corps(message)
+        assert "https://formation.exemple.fr/formations/" in corps(message)
+    assert len(serveur_smtp.attendre(4, delai=0.3)) == 3  # ni le refusé, ni les responsables
+
+
+def test_inscription_d_office_previent_l_agent(
+    monde, site, serveur_smtp, lancer_worker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.inscrire(par=monde["animateur"], session=monde["session"], agent=monde["agent"])
+    lancer_worker()
+    (message,) = serveur_smtp.attendre(1)
+    assert message["X-Destinataires-Enveloppe"] == monde["agent"].email
+    assert message["Subject"].startswith("Inscription confirmée")
+
+
+def test_transaction_annulee_rien_en_file(monde, django_capture_on_commit_callbacks):
+    avant = taches().count()
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        actions.inscrire(par=monde["agent"], session=monde["session"], agent=monde["agent"])
+        raise RuntimeError
+    assert taches().count() == avant
+    assert not Inscription.objects.exists()
+
+
+def test_panne_smtp_sans_perte(
+    monde, settings, site, serveur_smtp, lancer_worker, django_capture_on_commit_callbacks
+):
+    port = serveur_smtp.port
+    panne(settings)
+    agent = monde["agent"]
+    demande = actions.inscrire(par=agent, session=monde["session"], agent=agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        inscription = actions.approuver(par=monde["responsable"], inscription=demande)
+    assert inscription.statut == Statut.CONFIRMEE  # l'action a réussi malgré la panne
+    lancer_worker()
+    Inscription.objects.get(pk=demande.pk, statut=Statut.CONFIRMEE)
+    suite = taches().order_by("enqueued_at")
+    assert suite.count() == 2 and suite.last().status == "READY"  # nouvelle tentative programmée plus tard
+    assert suite.last().args_kwargs["args"] == [demande.pk, notifications.APPROUVEE, 2, [agent.email]]
+    assert suite.last().run_after > timezone.now()
+    retablir(settings, port)
+    DBTaskResult.objects.filter(pk=suite.last().pk).update(run_after=timezone.now())
+    lancer_worker()
+    (message,) = serveur_smtp.attendre(1)
+    assert message["Subject"].startswith("Inscription confirmée")
+
+
+def test_tentatives_bornees_et_delai_croissant(monde, settings):
+    from franceservices.formations.taches import TENTATIVES_MAX, delai, envoyer_courriel_tache
+
+    panne(settings)
+    agent = monde["agent"]
+    demande = actions.inscrire(par=agent, session=monde["session"], agent=agent)
+    resultat = envoyer_courriel_tache.call(demande.pk, notifications.DEMANDE, 1)
+    assert resultat["echecs"] == [monde["responsable"].email]
+    assert taches().count() == 1
+    assert taches().get().args_kwargs["args"] == [demande.pk, "demande", 2, [monde["responsable"].email]]
+    envoyer_courriel_tache.call(demande.pk, notifications.DEMANDE, TENTATIVES_MAX)
+    assert taches().count() == 1  # dernière tentative : plus de reprogrammation
+    assert [delai(n).total_seconds() / 60 for n in (1, 2, 3, 10)] == [1, 2, 4, 60]
+
+
+def test_demande_deja_traitee_plus_signalee(monde, serveur_smtp):
+    agent = monde["agent"]
+    demande = actions.inscrire(par=agent, session=monde["session"], agent=agent)
+    actions.approuver(par=monde["responsable"], inscription=demande)
+    envoi = notifications.envoyer(demande.pk, notifications.DEMANDE)
+    assert envoi.sans_objet and serveur_smtp.attendre(1, delai=0.3) == []
+
+
+# --- Rappel avant la session -------------------------------------------------------------------------------
+
+
+def test_rappel_une_seule_fois(monde, site, settings, serveur_smtp):
+    s, resp = monde["structure"], monde["responsable"]
+    proche = f.session(dans_jours=1, capacite=5, lien="https://visio.exemple.fr/salle-42")
+    confirme = actions.inscrire(par=resp, session=proche, agent=monde["agent"])
+    demandeur = f.agent(s)
+    actions.inscrire(par=demandeur, session=proche, agent=demandeur)  # demandée : pas de rappel
+    lointaine = f.session(dans_jours=3)
+    actions.inscrire(par=resp, session=lointaine, agent=monde["agent"])  # dans 3 jours : pas encore
+    annulee = f.session(dans_jours=1)
+    actions.inscrire(par=resp, session=annulee, agent=f.agent(s))
+    actions.annuler_session(par=personne(Role.EQUIPE_NATIONALE), session=annulee, motif="Annulée")
+    sortie = io.StringIO()
+    call_command("rappeler_sessions_formation", "--dry-run", stdout=sortie)
+    assert "À blanc : 1 rappel(s)" in sortie.getvalue()
+    assert serveur_smtp.attendre(1, delai=0.3) == []
+    call_command("rappeler_sessions_formation", stdout=sortie)
+    (message,) = serveur_smtp.attendre(1)
+    assert message["X-Destinataires-Enveloppe"] == monde["agent"].email
+    local = timezone.localtime(proche.debut)
+    assert message["Subject"] == f"Rappel : formation « {proche.module.titre} » le {local:%d/%m/%Y}"
+    texte = corps(message)
+    assert "https://visio.exemple.fr/salle-42" in texte and "Durée : 7 heures" in texte
+    assert f"{local:%H:%M}" in texte
+    confirme.refresh_from_db()
+    assert confirme.rappel_envoye_le is not None
+    call_command("rappeler_sessions_formation", stdout=sortie)
+    assert len(serveur_smtp.attendre(2, delai=0.3)) == 1
+
+
+def test_rappel_en_panne_repris_au_passage_suivant(monde, settings, serveur_smtp):
+    port = serveur_smtp.port
+    proche = f.session(dans_jours=1, lieu="12 rue de la Paix")
+    inscription = actions.inscrire(par=monde["responsable"], session=proche, agent=monde["agent"])
+    panne(settings)
+    bilan = notifications.rappeler_tout()
+    assert (bilan.envoyes, bilan.echecs) == (0, 1)
+    inscription.refresh_from_db()
+    assert inscription.rappel_envoye_le is None
+    retablir(settings, port)
+    assert notifications.rappeler_tout().envoyes == 1
+    (message,) = serveur_smtp.attendre(1)
+    assert "12 rue de la Paix" in corps(message)
+    assert notifications.rappeler_tout().envoyes == 0
