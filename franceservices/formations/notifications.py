@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from franceservices.comptes.models import Habilitation, Role
+from franceservices.structures.horaires import fuseau_du_departement
 
 from .models import Inscription, Statut
 
@@ -61,11 +62,21 @@ def _duree(module) -> str:
     return f"{texte} heure{'s' if heures > 1 else ''}"
 
 
+def fuseau(session):
+    """Heure locale du département de la session (outre-mer compris) ; session nationale : heure de Paris."""
+    return fuseau_du_departement(session.departement.code if session.departement_id else "")
+
+
+def local(session, instant):
+    return instant.astimezone(fuseau(session))
+
+
 def details(session) -> list[tuple[str, str]]:
-    debut, fin = timezone.localtime(session.debut), timezone.localtime(session.fin)
+    debut, fin = local(session, session.debut), local(session, session.fin)
     quand = f"le {debut:%d/%m/%Y} de {debut:%H:%M} à {fin:%H:%M}"
     if fin.date() != debut.date():
         quand = f"du {debut:%d/%m/%Y à %H:%M} au {fin:%d/%m/%Y à %H:%M}"
+    quand += f" (heure {'de Paris' if str(fuseau(session)) == 'Europe/Paris' else 'locale'})"
     return [
         ("Formation", session.module.titre),
         ("Date", quand),
@@ -121,7 +132,7 @@ def encore_d_actualite(inscription, sorte: str, maintenant: datetime) -> bool:
 def contenu(inscription, sorte: str) -> dict:
     """Sujet, salutation, paragraphes, lien du courriel."""
     session, module = inscription.session, inscription.session.module
-    date = f"{timezone.localtime(session.debut):%d/%m/%Y}"
+    date = f"{local(session, session.debut):%d/%m/%Y}"
     mes_inscriptions = lien(reverse("formations:mes_inscriptions"))
     if sorte == DEMANDE:
         return {
@@ -190,7 +201,7 @@ def courriels(inscription, sorte: str, adresses: list[str]) -> list[EmailMultiAl
 
 def _charger(inscription_id: int, *, verrou: bool = False):
     lignes = Inscription.objects.filter(pk=inscription_id).select_related(
-        "agent", "session__module", "session__commune"
+        "agent", "session__module", "session__commune", "session__departement"
     )
     if verrou and connection.features.has_select_for_update_skip_locked:
         lignes = lignes.select_for_update(skip_locked=True, of=("self",))

@@ -2,6 +2,7 @@
 
 import io
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -207,8 +208,9 @@ def test_approbation_a_l_agent(
     texte = corps(message)
     assert "https://formation.exemple.fr/formations/mes-inscriptions/" in texte
     assert ("liste d'attente" in texte) is complet
-    local = timezone.localtime(monde["session"].debut)
-    assert f"le {local:%d/%m/%Y} de {local:%H:%M}" in texte and "Durée : 7 heures" in texte
+    local = monde["session"].debut.astimezone(ZoneInfo("Europe/Paris"))
+    assert f"le {local:%d/%m/%Y} de {local:%H:%M}" in texte and "(heure de Paris)" in texte
+    assert "Durée : 7 heures" in texte
 
 
 def test_refus_avec_motif(monde, site, serveur_smtp, lancer_worker, django_capture_on_commit_callbacks):
@@ -350,7 +352,7 @@ def test_rappel_une_seule_fois(monde, site, settings, serveur_smtp):
     call_command("rappeler_sessions_formation", stdout=sortie)
     (message,) = serveur_smtp.attendre(1)
     assert message["X-Destinataires-Enveloppe"] == monde["agent"].email
-    local = timezone.localtime(proche.debut)
+    local = proche.debut.astimezone(ZoneInfo("Europe/Paris"))
     assert message["Subject"] == f"Rappel : formation « {proche.module.titre} » le {local:%d/%m/%Y}"
     texte = corps(message)
     assert "https://visio.exemple.fr/salle-42" in texte and "Durée : 7 heures" in texte
@@ -375,3 +377,24 @@ def test_rappel_en_panne_repris_au_passage_suivant(monde, settings, serveur_smtp
     (message,) = serveur_smtp.attendre(1)
     assert "12 rue de la Paix" in corps(message)
     assert notifications.rappeler_tout().envoyes == 0
+
+
+def test_heure_locale_outre_mer(monde, serveur_smtp):
+    reunion = f.structure("974")
+    agent = f.agent(reunion)
+    session = f.session(dans_jours=1, departement=reunion.departement, lieu="Saint-Denis")
+    inscription = actions.inscrire(par=personne(Role.EQUIPE_NATIONALE), session=session, agent=agent)
+    assert notifications.rappeler_tout().envoyes == 1
+    (message,) = serveur_smtp.attendre(1)
+    debut = session.debut.astimezone(ZoneInfo("Indian/Reunion"))
+    assert f"de {debut:%H:%M} à" in corps(message) and "(heure locale)" in corps(message)
+    inscription.refresh_from_db()
+    assert inscription.rappel_envoye_le is not None
+
+
+def test_annulation_d_une_grosse_session_sans_n_plus_1(monde, django_assert_max_num_queries):
+    session = f.session(capacite=30, departement=monde["structure"].departement)
+    for _ in range(12):
+        actions.inscrire(par=monde["responsable"], session=session, agent=f.agent(monde["structure"]))
+    with django_assert_max_num_queries(12):
+        assert actions.annuler_session(par=monde["animateur"], session=session, motif="Motif") == 12
