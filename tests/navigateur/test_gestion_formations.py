@@ -89,11 +89,12 @@ def test_animateur_cree_voit_modifie_une_session(page, contexte, serveur, compte
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("status").filter(has_text="Session créée.")).to_be_visible()
 
-    # La session est dans la liste, avec ses places.
-    session = Session.objects.get(module=module)
-    assert session.departement_id == comptes["departement"].pk
-    ligne = page.locator(f"[data-session='{session.pk}']")
-    expect(ligne).to_contain_text("Module du parcours de gestion")
+    # La session est dans la liste, avec ses places (aucune lecture en base ici : sous SQLite, elle
+    # verrouillerait la table pour le serveur).
+    ligne = page.locator("[data-session]").filter(has_text="Module du parcours de gestion")
+    expect(ligne).to_have_count(1)
+    expect(ligne).to_contain_text(comptes["departement"].nom)
+    pk = ligne.get_attribute("data-session")
     expect(ligne).to_have_attribute("data-places", "8")
     assert auditer(page, axe) == []
 
@@ -106,17 +107,17 @@ def test_animateur_cree_voit_modifie_une_session(page, contexte, serveur, compte
     expect(
         page.get_by_role("status").filter(has_text="Modifications de la session enregistrées.")
     ).to_be_visible()
-    expect(page.locator(f"[data-session='{session.pk}']")).to_have_attribute("data-places", "15")
+    expect(page.locator(f"[data-session='{pk}']")).to_have_attribute("data-places", "15")
 
     # Page d'annulation : confirmation exigée.
-    page.locator(f"[data-session='{session.pk}']").get_by_role("link", name="Annuler").click()
+    page.locator(f"[data-session='{pk}']").get_by_role("link", name="Annuler").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Annuler la session")
     page.fill("#id_motif", "Salle indisponible")
     page.get_by_role("button", name="Annuler la session").click()
     expect(page.locator("#id_confirmation_error")).to_contain_text("Cochez la case")
     assert auditer(page, axe) == []
-    session.refresh_from_db()
-    assert session.annulee_le is None
+    page.goto("/formations/gestion/?periode=annulees")
+    expect(page.locator(f"[data-session='{pk}']")).to_have_count(0)
 
     # Liste vide des sessions passées.
     page.goto("/formations/gestion/?periode=passees")
