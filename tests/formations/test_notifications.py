@@ -398,3 +398,18 @@ def test_annulation_d_une_grosse_session_sans_n_plus_1(monde, django_assert_max_
         actions.inscrire(par=monde["responsable"], session=session, agent=f.agent(monde["structure"]))
     with django_assert_max_num_queries(12):
         assert actions.annuler_session(par=monde["animateur"], session=session, motif="Motif") == 12
+
+
+def test_moteur_de_taches_en_panne_l_action_reussit(monde, monkeypatch, django_capture_on_commit_callbacks):
+    from franceservices.formations import taches as module_taches
+
+    class EnPanne:
+        def enqueue(self, *args, **kwargs):
+            raise RuntimeError("moteur de tâches indisponible")
+
+    monkeypatch.setattr(module_taches, "envoyer_courriel_tache", EnPanne())
+    agent = monde["agent"]
+    with django_capture_on_commit_callbacks(execute=True):
+        demande = actions.inscrire(par=agent, session=monde["session"], agent=agent)
+    assert Inscription.objects.get(pk=demande.pk).statut == Statut.DEMANDEE
+    assert not taches().exists()
