@@ -57,6 +57,7 @@ periodiques: migrate ## Tâches périodiques, idempotentes (à lancer toutes les
 	$(MANAGE) purger_rappels
 	$(MANAGE) purger_escalades
 	$(MANAGE) alerter_formation_initiale
+	$(MANAGE) rappeler_sessions_formation
 
 lint: install ## Ruff (lint + format) et migrations à jour
 	$(RUN) ruff check .
