@@ -107,9 +107,26 @@ class SessionForm(FormulaireModeleDsfr):
 
     def clean_debut(self):
         debut = self.cleaned_data.get("debut")
-        if debut and not self.instance.pk and debut <= timezone.now():
-            raise ValidationError("Une nouvelle session ne peut pas commencer dans le passé.")
+        if debut and debut <= timezone.now():
+            if not self.instance.pk:
+                raise ValidationError("Une nouvelle session ne peut pas commencer dans le passé.")
+            if debut.replace(second=0, microsecond=0) != self.instance.debut.replace(second=0, microsecond=0):
+                raise ValidationError("Le début ne peut pas être déplacé dans le passé.")
         return debut
+
+    def clean_module(self):
+        module = self.cleaned_data.get("module")
+        if (
+            module is not None
+            and self.instance.pk
+            and module.pk != self.instance.module_id
+            and Inscription.objects.actives().filter(session=self.instance).exists()
+        ):
+            raise ValidationError(
+                "Des agents sont déjà inscrits : le module de la session ne peut plus changer. Annulez la "
+                "session et créez-en une autre si nécessaire."
+            )
+        return module
 
     def clean_formateur_email(self):
         email = (self.cleaned_data.get("formateur_email") or "").strip()

@@ -391,3 +391,54 @@ def test_modules_absent_donne_404(client, monde):
         client.get(reverse("formations:gestion_basculer_module", args=[monde["module"].pk])).status_code
         == 405
     )
+
+
+def test_modification_module_et_debut_passe(client, monde):
+    s = monde["session_16"]
+    actions.inscrire(par=monde["animateur"], session=s, agent=monde["agent"])
+    f.connecter(client, monde["animateur"])
+    url = reverse("formations:gestion_modifier_session", args=[s.pk])
+    debut = timezone.localtime(s.debut)
+    donnees = _saisie(
+        module=f.module().pk,
+        debut=debut.strftime("%Y-%m-%dT%H:%M"),
+        fin=(debut + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+    )
+    _erreur(client, url, donnees, "le module de la session ne peut plus changer")
+    hier = timezone.localtime() - timedelta(days=1)
+    donnees.update(module=s.module_id, debut=hier.strftime("%Y-%m-%dT%H:%M"))
+    _erreur(client, url, donnees, "ne peut pas être déplacé dans le passé")
+    s.refresh_from_db()
+    assert s.module_id == monde["module"].pk and s.debut > timezone.now()
+
+
+def test_animateur_de_plusieurs_departements_choisit(client, monde):
+    from franceservices.comptes.models import Habilitation
+
+    animateur = monde["animateur"]
+    Habilitation.objects.create(utilisateur=animateur, role=Role.ANIMATEUR, departement=monde["ailleurs"])
+    f.connecter(client, animateur)
+    url = reverse("formations:gestion_nouvelle_session")
+    contenu = client.get(url).content.decode()
+    assert "disabled" not in contenu.split('id="id_departement"')[0].rsplit("<select", 1)[-1]
+    autre = f.structure("33").departement
+    _erreur(client, url, _saisie(module=monde["module"].pk, departement=autre.pk), "Choix inconnu")
+    _erreur(client, url, _saisie(module=monde["module"].pk, departement=""), "Choisissez le département")
+    reponse = client.post(url, _saisie(module=monde["module"].pk, departement=monde["ailleurs"].pk))
+    assert reponse.status_code == 302
+    assert Session.objects.latest("pk").departement_id == monde["ailleurs"].pk
+    contenu = client.get(reverse("formations:gestion")).content.decode()
+    assert f'data-session="{monde["session_24"].pk}"' in contenu
+
+
+def test_modules_requetes_bornees(client, monde, django_assert_max_num_queries):
+    from franceservices.partenaires.models import Partenaire
+
+    partenaire = Partenaire.objects.order_by("pk").first()
+    for n in range(6):
+        m = f.module(titre=f"Module {n}", partenaire=partenaire, ouvre_pilote=partenaire)
+        f.session(m)
+    f.connecter(client, monde["national"])
+    client.get(reverse("formations:gestion_modules"))
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("formations:gestion_modules")).status_code == 200
