@@ -208,6 +208,9 @@ def test_parcours_complet_de_la_formation(page, contexte, serveur, donnees, axe,
     page.goto("/formations/")
     page.get_by_role("link", name="Mes inscriptions", exact=True).click()
     expect(page.locator("[data-statut=confirmee]")).to_contain_text("réussie")
+    expect(page.locator("[data-statut=confirmee] [data-attestation]")).to_have_attribute(
+        "href", f"/formations/suivi/attestation/{inscription.pk}.pdf"
+    )
     assert auditer(page, axe) == []
     page.get_by_role("link", name="Mes attestations").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes attestations de formation")
