@@ -97,6 +97,13 @@ def test_matrice(client, monde, role):
     assert reponse.status_code in {302, 403, 404}
     monde["session_16"].refresh_from_db()
     assert (monde["session_16"].capacite == 99) == (MATRICE[role][2] == 200)
+    # Désactiver un module : équipe nationale seulement ; la page de refus explique pourquoi.
+    reponse = client.post(reverse("formations:gestion_basculer_module", args=[monde["module"].pk]))
+    monde["module"].refresh_from_db()
+    assert monde["module"].actif == (MATRICE[role][4] != 200)
+    if MATRICE[role][0] == 403:
+        contenu = client.get(reverse("formations:gestion")).content.decode()
+        assert "réservée aux animateurs départementaux" in contenu
 
 
 def test_liste_par_perimetre(client, monde):
