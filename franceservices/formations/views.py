@@ -23,6 +23,7 @@ from franceservices.comptes.refus import refuser
 from . import actions
 from .forms import FiltreCatalogueForm, GroupeForm, RefusForm
 from .models import STATUTS_ACTIFS, Inscription, Module, Session, Statut
+from .reussite import sessions_suivies
 
 PAR_PAGE = 20
 SANS_ACCES = (
@@ -128,6 +129,7 @@ def catalogue(request):
             "filtre_actif": filtre_actif,
             "parametres": _parametres(request),
             "decideur": _decideur(perimetre),
+            "formateur": sessions_suivies(request.user).exists(),
         },
     )
 

@@ -39,7 +39,10 @@ def sessions(request):
         .select_related("module", "departement")
         .annotate(
             inscrits=Count("inscriptions", filter=Q(inscriptions__statut=Statut.CONFIRMEE)),
-            presents=Count("inscriptions", filter=Q(inscriptions__presence=Presence.PRESENT)),
+            presents=Count(
+                "inscriptions",
+                filter=Q(inscriptions__statut=Statut.CONFIRMEE, inscriptions__presence=Presence.PRESENT),
+            ),
             reussis=Count("inscriptions", filter=Q(inscriptions__reussie_le__isnull=False)),
         )
         .order_by("-debut", "-pk")
