@@ -449,3 +449,18 @@ def test_modules_requetes_bornees(client, monde, django_assert_max_num_queries):
     client.get(reverse("formations:gestion_modules"))
     with django_assert_max_num_queries(8):
         assert client.get(reverse("formations:gestion_modules")).status_code == 200
+
+
+def test_modules_pagination_et_inactifs_en_fin(client, monde):
+    existants = Module.objects.count()
+    for n in range(21):
+        f.module(titre=f"Module paginé {n:02d}")
+    inactif = f.module(titre="Module retiré", actif=False)
+    f.connecter(client, monde["national"])
+    total = existants + 22
+    pages = -(-total // 20)
+    contenu = client.get(reverse("formations:gestion_modules")).content.decode()
+    assert f"Modules : {total}, page 1 sur {pages}" in contenu
+    assert f'data-module="{inactif.code}"' not in contenu
+    contenu = client.get(reverse("formations:gestion_modules"), {"page": pages}).content.decode()
+    assert f'data-module="{inactif.code}"' in contenu and "data-inactif" in contenu
