@@ -446,6 +446,7 @@ OUVERTES = {
     "activite:appel": {"agent", "responsable"},
     "statistiques:orientations": {"national", "animateur", "prefecture", "referent"},
     "formations:catalogue": {"agent", "responsable", "animateur", "prefecture", "national"},
+    "formations:gestion": {"animateur", "national"},
 }
 
 

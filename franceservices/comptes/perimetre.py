@@ -216,6 +216,11 @@ class Perimetre:
         )
 
     @property
+    def organise_formations(self) -> bool:
+        """Organiser des sessions de formation : animateurs (leur département) et équipe nationale."""
+        return self.national or bool(self.departements_animateur)
+
+    @property
     def voit_pilotes(self) -> bool:
         return self.national or bool(self.partenaires or self.departements or self.structures)
 

@@ -130,6 +130,7 @@ def catalogue(request):
             "parametres": _parametres(request),
             "decideur": _decideur(perimetre),
             "formateur": sessions_suivies(request.user).exists(),
+            "organise": perimetre.organise_formations,
         },
     )
 
