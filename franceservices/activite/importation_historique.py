@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from franceservices.core.importation import TeleversementInvalide, lire_csv_televerse
 from franceservices.core.texte import normaliser
 from franceservices.partenaires.models import Partenaire
 from franceservices.structures.models import Structure
@@ -88,8 +89,7 @@ OUI = {"oui", "o", "vrai", "true", "1", "yes"}
 NON = {"non", "n", "faux", "false", "0", "no"}
 
 
-class FichierInvalide(Exception):
-    """Le fichier ne peut pas être lu (encodage, en-tête, vide) : rien n'est importé."""
+FichierInvalide = TeleversementInvalide
 
 
 @dataclass
@@ -173,33 +173,7 @@ CHOIX = {
 
 def lire(contenu: bytes, nom_fichier: str) -> tuple[list[str], list[dict[str, str]]]:
     """(en-tête, lignes) d'un CSV en UTF-8 ; `FichierInvalide` avec un message clair sinon."""
-    if not contenu.strip():
-        raise FichierInvalide(f"{nom_fichier} est vide.")
-    try:
-        texte = contenu.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FichierInvalide(
-            f"{nom_fichier} n'est pas encodé en UTF-8 (octet illisible en position {exc.start}) : "
-            "enregistrez-le en « CSV UTF-8 » depuis votre tableur."
-        ) from exc
-    premiere = texte.split("\n", 1)[0]
-    separateur = ";" if premiere.count(";") >= premiere.count(",") else ","
-    lecteur = csv.DictReader(io.StringIO(texte), delimiter=separateur)
-    entete = [normaliser(c).replace(" ", "_") for c in (lecteur.fieldnames or [])]
-    manquantes = [c for c in COLONNES_OBLIGATOIRES if c not in entete]
-    if manquantes:
-        raise FichierInvalide(
-            f"{nom_fichier} : colonne(s) manquante(s) : {', '.join(manquantes)} "
-            f"(en-tête attendu : {', '.join(COLONNES)})."
-        )
-    lecteur.fieldnames = entete
-    try:
-        lignes = list(lecteur)
-    except csv.Error as exc:
-        raise FichierInvalide(f"{nom_fichier} : CSV illisible ({exc}).") from exc
-    if not lignes:
-        raise FichierInvalide(f"{nom_fichier} ne contient aucune ligne de données.")
-    return entete, lignes
+    return lire_csv_televerse(contenu, nom_fichier, COLONNES_OBLIGATOIRES, ", ".join(COLONNES))
 
 
 def _date_heure(texte: str) -> datetime | None:

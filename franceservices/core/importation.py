@@ -15,6 +15,49 @@ class FichierInvalide(CommandError):
     """Le fichier ne peut pas être lu : rien n'est importé."""
 
 
+class TeleversementInvalide(Exception):
+    """Un fichier CSV téléversé ne peut pas être lu (vide, encodage, en-tête, trop long) : rien n'est importé."""
+
+
+def lire_csv_televerse(
+    contenu: bytes, nom_fichier: str, obligatoires, attendu, max_lignes: int | None = None
+) -> tuple[list[str], list[dict[str, str]]]:
+    """(en-tête normalisé, lignes) d'un CSV UTF-8 (BOM admis, séparateur « ; » ou « , » deviné sur la première
+    ligne, noms de colonnes sans accents ni majuscules) ; `TeleversementInvalide` avec un message clair sinon."""
+    from .texte import normaliser
+
+    if not contenu.strip():
+        raise TeleversementInvalide(f"{nom_fichier} est vide.")
+    try:
+        texte = contenu.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TeleversementInvalide(
+            f"{nom_fichier} n'est pas encodé en UTF-8 (octet illisible en position {exc.start}) : "
+            "enregistrez-le en « CSV UTF-8 » depuis votre tableur."
+        ) from exc
+    premiere = texte.split("\n", 1)[0]
+    separateur = ";" if premiere.count(";") >= premiere.count(",") else ","
+    lecteur = csv.DictReader(io.StringIO(texte), delimiter=separateur)
+    entete = [normaliser(c).replace(" ", "_") for c in (lecteur.fieldnames or [])]
+    manquantes = [c for c in obligatoires if c not in entete]
+    if manquantes:
+        raise TeleversementInvalide(
+            f"{nom_fichier} : colonne(s) manquante(s) : {', '.join(manquantes)} (en-tête attendu : {attendu})."
+        )
+    lecteur.fieldnames = entete
+    try:
+        lignes = list(lecteur)
+    except csv.Error as exc:
+        raise TeleversementInvalide(f"{nom_fichier} : CSV illisible ({exc}).") from exc
+    if not lignes:
+        raise TeleversementInvalide(f"{nom_fichier} ne contient aucune ligne de données.")
+    if max_lignes is not None and len(lignes) > max_lignes:
+        raise TeleversementInvalide(
+            f"{nom_fichier} : {len(lignes)} lignes, au plus {max_lignes} par fichier."
+        )
+    return entete, lignes
+
+
 def lire_csv(chemin: Path, colonnes_requises: set[str]) -> list[dict[str, str]]:
     try:
         texte = Path(chemin).read_text(encoding="utf-8-sig")

@@ -40,40 +40,25 @@ def peut_donner_avis(inscription, *, maintenant=None) -> str | None:
     return None
 
 
+def _note(label: str, aide: str) -> forms.TypedChoiceField:
+    """Note de 1 à 5, en boutons radio."""
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=aide,
+        choices=NOTES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Donnez une note de 1 à 5.",
+            "invalid_choice": "Donnez une note de 1 à 5.",
+        },
+    )
+
+
 class AvisForm(forms.ModelForm):
-    utilite = forms.TypedChoiceField(
-        label="Utilité pour mon travail",
-        help_text="1 : pas utile ; 5 : très utile.",
-        choices=NOTES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Donnez une note de 1 à 5.",
-            "invalid_choice": "Donnez une note de 1 à 5.",
-        },
-    )
-    clarte = forms.TypedChoiceField(
-        label="Clarté",
-        help_text="1 : confus ; 5 : très clair.",
-        choices=NOTES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Donnez une note de 1 à 5.",
-            "invalid_choice": "Donnez une note de 1 à 5.",
-        },
-    )
-    cas_concrets = forms.TypedChoiceField(
-        label="Place des cas concrets",
-        help_text="1 : aucun ; 5 : beaucoup, bien choisis.",
-        choices=NOTES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Donnez une note de 1 à 5.",
-            "invalid_choice": "Donnez une note de 1 à 5.",
-        },
-    )
+    utilite = _note("Utilité pour mon travail", "1 : pas utile ; 5 : très utile.")
+    clarte = _note("Clarté", "1 : confus ; 5 : très clair.")
+    cas_concrets = _note("Place des cas concrets", "1 : aucun ; 5 : beaucoup, bien choisis.")
     commentaire = forms.CharField(
         label="Commentaire (facultatif)",
         help_text="2 000 caractères au plus. Ne citez personne : les avis sont anonymes.",

@@ -17,13 +17,12 @@ Une réussite n'est jamais retirée par un import : « non » pour une réussite
 retire sur la page de présence).
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 
+from franceservices.core.importation import TeleversementInvalide, lire_csv_televerse
 from franceservices.core.texte import normaliser
 
 from . import reussite
@@ -40,8 +39,7 @@ PRESENCES = {
 REUSSITES = {"oui": True, "o": True, "non": False, "n": False}
 
 
-class FichierInvalide(Exception):
-    """Le fichier ne peut pas être lu (encodage, en-tête, vide, trop long) : rien n'est importé."""
+FichierInvalide = TeleversementInvalide  # le fichier ne peut pas être lu : rien n'est importé
 
 
 @dataclass
@@ -81,35 +79,7 @@ class Rapport:
 
 
 def lire(contenu: bytes, nom_fichier: str) -> list[dict[str, str]]:
-    if not contenu.strip():
-        raise FichierInvalide(f"{nom_fichier} est vide.")
-    try:
-        texte = contenu.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FichierInvalide(
-            f"{nom_fichier} n'est pas encodé en UTF-8 (octet illisible en position {exc.start}) : "
-            "enregistrez-le en « CSV UTF-8 » depuis votre tableur."
-        ) from exc
-    premiere = texte.split("\n", 1)[0]
-    separateur = ";" if premiere.count(";") >= premiere.count(",") else ","
-    lecteur = csv.DictReader(io.StringIO(texte), delimiter=separateur)
-    entete = [normaliser(c).replace(" ", "_") for c in (lecteur.fieldnames or [])]
-    manquantes = [c for c in COLONNES if c not in entete]
-    if manquantes:
-        raise FichierInvalide(
-            f"{nom_fichier} : colonne(s) manquante(s) : {', '.join(manquantes)} "
-            f"(en-tête attendu : {';'.join(COLONNES)})."
-        )
-    lecteur.fieldnames = entete
-    try:
-        lignes = list(lecteur)
-    except csv.Error as exc:
-        raise FichierInvalide(f"{nom_fichier} : CSV illisible ({exc}).") from exc
-    if not lignes:
-        raise FichierInvalide(f"{nom_fichier} ne contient aucune ligne de données.")
-    if len(lignes) > MAX_LIGNES:
-        raise FichierInvalide(f"{nom_fichier} : {len(lignes)} lignes, au plus {MAX_LIGNES} par fichier.")
-    return lignes
+    return lire_csv_televerse(contenu, nom_fichier, COLONNES, ";".join(COLONNES), MAX_LIGNES)[1]
 
 
 @dataclass
