@@ -50,6 +50,7 @@ class Evenement(models.TextChoices):
     RAPPEL_DEMANDE = "rappel_demande", "Demande de rappel enregistrée"
     RAPPEL_TRAITE = "rappel_traite", "Demande de rappel traitée (attribution, tentative, clôture)"
     FORMATION_SUIVI = "formation_suivi", "Formation : présence ou réussite notée, ou réussite retirée"
+    FORMATION_CATALOGUE = "formation_catalogue", "Formation : module ou session créé, modifié ou annulé"
 
 
 class EvenementAuditQuerySet(models.QuerySet):

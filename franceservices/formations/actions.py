@@ -26,6 +26,8 @@ from django.utils import timezone
 
 from franceservices.comptes.models import Habilitation, Role
 from franceservices.comptes.perimetre import perimetre_de
+from franceservices.core.audit import journaliser
+from franceservices.core.models import Evenement
 
 from . import notifications
 from .models import STATUTS_ACTIFS, Inscription, Session, Statut
@@ -289,6 +291,12 @@ def annuler_session(*, par, session, motif: str, maintenant=None) -> int:
     Inscription.objects.bulk_update(actives, ["statut", "annulee_le", "motif"])
     for inscription in actives:
         notifications.programmer(inscription.pk, notifications.SESSION_ANNULEE)
+    journaliser(
+        Evenement.FORMATION_CATALOGUE,
+        acteur=par,
+        cible=session,
+        details={"action": "session_annulee", "motif": motif, "inscriptions_annulees": len(actives)},
+    )
     return len(actives)
 
 

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from franceservices.comptes.perimetre import perimetre_de
 from franceservices.comptes.refus import refuser
+from franceservices.core.audit import journaliser
+from franceservices.core.models import Evenement
 
 from . import actions
 from .forms_gestion import AnnulationSessionForm, ModuleForm, SessionForm, confirmees
@@ -89,7 +91,8 @@ def _formulaire_session(request, perimetre, instance=None):
                         raise ValidationError("La capacité est passée sous le nombre d'inscrits confirmés.")
                 if creation:
                     form.instance.organisee_par = request.user
-                form.save()
+                session = form.save()
+                _journaliser(request, session, "session_creee" if creation else "session_modifiee", form)
         except (ValidationError, IntegrityError):
             form.add_error(
                 "capacite" if not creation else None,
@@ -184,13 +187,21 @@ def modules(request):
     )
 
 
+def _journaliser(request, objet, action: str, form=None) -> None:
+    details = {"action": action}
+    if form is not None:
+        details["champs"] = sorted(form.changed_data)
+    journaliser(Evenement.FORMATION_CATALOGUE, request=request, cible=objet, details=details)
+
+
 def _formulaire_module(request, instance=None):
     creation = instance is None
     form = ModuleForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                form.save()
+                module = form.save()
+                _journaliser(request, module, "module_cree" if creation else "module_modifie", form)
         except IntegrityError:
             form.add_error("code", "Un module porte déjà ce code : choisissez-en un autre.")
         else:
@@ -225,6 +236,7 @@ def basculer_module(request, pk):
     module = get_object_or_404(Module, pk=pk)
     module.actif = not module.actif
     module.save(update_fields=["actif", "modifie_le"])
+    _journaliser(request, module, "module_reactive" if module.actif else "module_desactive")
     if module.actif:
         messages.success(request, f"Module « {module.titre} » réactivé : il est de nouveau au catalogue.")
     else:

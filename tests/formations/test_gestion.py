@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from franceservices.comptes.models import Role
+from franceservices.core.models import Evenement, EvenementAudit
 from franceservices.formations import actions
 from franceservices.formations.models import Categorie, Format, Inscription, Module, Session, Statut
 from tests.comptes.factories import personne
@@ -306,6 +307,11 @@ def test_annuler_session(client, monde, mailoutbox):
     assert "ne peut plus être modifiée" in reponse.content.decode()
     contenu = client.get(reverse("formations:gestion"), {"periode": "annulees"}).content.decode()
     assert f'data-session="{s.pk}"' in contenu
+    (annulation,) = EvenementAudit.objects.filter(evenement=Evenement.FORMATION_CATALOGUE, cible_id=str(s.pk))
+    assert annulation.acteur == monde["animateur"]
+    assert (
+        annulation.details["action"] == "session_annulee" and annulation.details["inscriptions_annulees"] == 1
+    )
 
 
 # — Catalogue des modules —
@@ -351,6 +357,14 @@ def test_creer_modifier_desactiver_module(client, monde):
     client.post(reverse("formations:gestion_basculer_module", args=[m.pk]))
     m.refresh_from_db()
     assert m.actif
+    journal = EvenementAudit.objects.filter(evenement=Evenement.FORMATION_CATALOGUE, cible_id=str(m.pk))
+    assert [e.details["action"] for e in journal.order_by("pk")] == [
+        "module_cree",
+        "module_modifie",
+        "module_desactive",
+        "module_reactive",
+    ]
+    assert "titre" in journal.order_by("pk")[1].details["champs"]
 
 
 def test_validation_module(client, monde):
