@@ -79,6 +79,23 @@ def _details(rdv, **autres) -> dict:
 # — Venue, absence, annulation —
 
 
+def _noter_statut(par, rdv, statut, *, arrive_le, request) -> RendezVous:
+    """Venue ou absence notée par `par` (ligne déjà verrouillée, transition déjà vérifiée), journalisée."""
+    avant = rdv.statut
+    rdv.statut = statut
+    rdv.arrive_le = arrive_le
+    rdv.statut_note_par = par
+    rdv.save(update_fields=["statut", "arrive_le", "statut_note_par"])
+    journaliser(
+        Evenement.RDV_STATUT,
+        request=request,
+        acteur=par,
+        cible=rdv,
+        details=_details(rdv, de=avant, vers=statut),
+    )
+    return rdv
+
+
 @transaction.atomic
 def noter_venue(*, par, rendez_vous, maintenant: datetime | None = None, request=None) -> RendezVous:
     """« Arrivé » : le rendez-vous est honoré, à l'heure d'arrivée. Possible le jour même (ou après coup) ;
@@ -94,19 +111,7 @@ def noter_venue(*, par, rendez_vous, maintenant: datetime | None = None, request
     jour = rdv.debut.astimezone(fuseau).date()
     if jour > maintenant.astimezone(fuseau).date():
         raise ValidationError(f"Ce rendez-vous est prévu le {jour:%d/%m/%Y} : la venue se note le jour même.")
-    avant = rdv.statut
-    rdv.statut = Statut.HONORE
-    rdv.arrive_le = maintenant
-    rdv.statut_note_par = par
-    rdv.save(update_fields=["statut", "arrive_le", "statut_note_par"])
-    journaliser(
-        Evenement.RDV_STATUT,
-        request=request,
-        acteur=par,
-        cible=rdv,
-        details=_details(rdv, de=avant, vers=rdv.statut),
-    )
-    return rdv
+    return _noter_statut(par, rdv, Statut.HONORE, arrive_le=maintenant, request=request)
 
 
 @transaction.atomic
@@ -124,18 +129,7 @@ def noter_absence(*, par, rendez_vous, maintenant: datetime | None = None, reque
         raise ValidationError(
             f"Le rendez-vous commence le {heure:%d/%m/%Y à %H:%M} : l'absence se note une fois l'heure passée."
         )
-    rdv.statut = Statut.ABSENT
-    rdv.arrive_le = None
-    rdv.statut_note_par = par
-    rdv.save(update_fields=["statut", "arrive_le", "statut_note_par"])
-    journaliser(
-        Evenement.RDV_STATUT,
-        request=request,
-        acteur=par,
-        cible=rdv,
-        details=_details(rdv, de=Statut.PREVU, vers=Statut.ABSENT),
-    )
-    return rdv
+    return _noter_statut(par, rdv, Statut.ABSENT, arrive_le=None, request=request)
 
 
 @transaction.atomic
