@@ -57,9 +57,12 @@ def _connecter(contexte, serveur, cookie):
 
 
 def _choisir(page, selecteur):
-    # Le bouton radio DSFR (transparent, sous son libellé) reçoit le clic : on le coche directement.
-    page.locator(selecteur).check(force=True)
-    expect(page.locator(selecteur)).to_be_checked()
+    # Le bouton radio DSFR (transparent, sous son libellé) : on le coche directement. Un clic forcé échouait
+    # parfois en CI (« did not change its state ») quand la page venait d'être remplacée par htmx.
+    case = page.locator(selecteur)
+    expect(case).to_be_attached()
+    case.evaluate("e => { e.checked = true; e.dispatchEvent(new Event('change', {bubbles: true})); }")
+    expect(case).to_be_checked()
 
 
 def test_agent_rappelle_et_enregistre_la_demande(page, contexte, serveur, comptes, axe):
