@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "franceservices.rendezvous",
     "franceservices.rappels",
     "franceservices.formations",
+    "franceservices.label",
+    "franceservices.animation",
+    "franceservices.reseau",
+    "franceservices.couverture",
     "franceservices.statistiques",
 ]
 

@@ -36,5 +36,9 @@ urlpatterns = [
     path("formations/suivi/", include("franceservices.formations.urls_formateur")),
     path("formations/dossiers/", include("franceservices.formations.urls_dossiers")),
     path("attestations/", include("franceservices.formations.urls_publiques")),
+    path("label/", include("franceservices.label.urls")),
+    path("animation/", include("franceservices.animation.urls")),
+    path("vie-du-reseau/", include("franceservices.reseau.urls")),
+    path("couverture/", include("franceservices.couverture.urls")),
     path("", include("franceservices.statistiques.urls")),
 ]

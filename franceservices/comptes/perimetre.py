@@ -221,6 +221,18 @@ class Perimetre:
         return self.national or bool(self.departements_animateur)
 
     @property
+    def voit_reseau(self) -> bool:
+        """Pilotage du réseau (accueil départemental, visites, événements organisés, couverture, conformité des
+        départements) : animateurs, préfectures (lecture et instruction du label), équipe nationale."""
+        return self.national or bool(self.departements_animateur or self.departements_prefecture)
+
+    @property
+    def departements_pilotes(self) -> frozenset[int]:
+        """Départements dont la personne pilote le réseau (animateur ou préfecture) ; vide pour le national,
+        qui les voit tous (tester `national` d'abord)."""
+        return self.departements_animateur | self.departements_prefecture
+
+    @property
     def voit_pilotes(self) -> bool:
         return self.national or bool(self.partenaires or self.departements or self.structures)
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LabelConfig(AppConfig):
+    name = "franceservices.label"
+    verbose_name = "Labellisation et conformité"

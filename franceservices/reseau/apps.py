@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReseauConfig(AppConfig):
+    name = "franceservices.reseau"
+    verbose_name = "Vie du réseau (événements, actualités)"
