@@ -51,6 +51,12 @@ class Evenement(models.TextChoices):
     RAPPEL_TRAITE = "rappel_traite", "Demande de rappel traitée (attribution, tentative, clôture)"
     FORMATION_SUIVI = "formation_suivi", "Formation : présence ou réussite notée, ou réussite retirée"
     FORMATION_CATALOGUE = "formation_catalogue", "Formation : module ou session créé, modifié ou annulé"
+    LABEL_CRITERE = "label_critere", "Label : critère créé, modifié ou retiré"
+    LABEL_CYCLE = "label_cycle", "Label : étape du cycle de labellisation (candidature, décision, audit…)"
+    LABEL_CONSTAT = "label_constat", "Label : constat d'audit enregistré"
+    VISITE = "visite", "Animation : visite d'une France services ou action de suivi"
+    RESEAU_EVENEMENT = "reseau_evenement", "Vie du réseau : événement créé, modifié, annulé ; présences"
+    RESEAU_PUBLICATION = "reseau_publication", "Vie du réseau : actualité ou ressource publiée ou retirée"
 
 
 class EvenementAuditQuerySet(models.QuerySet):
