@@ -368,4 +368,6 @@ SMS_FICHIER = os.environ.get("SMS_FICHIER", str(BASE_DIR / "var" / "sms.jsonl"))
 # Formation des agents : délai (mois depuis le début de l'habilitation d'agent) pour suivre la formation
 # initiale ; au-delà, alerte au responsable et à l'animateur. 6 mois : valeur par défaut du projet.
 FORMATION_INITIALE_DELAI_MOIS = int(os.environ.get("FORMATION_INITIALE_DELAI_MOIS", "6"))
+# Tentatives d'envoi d'un courriel d'inscription avant l'« échec définitif » (reprises par envoyer_courriels_formation).
+FORMATION_COURRIEL_TENTATIVES_MAX = int(os.environ.get("FORMATION_COURRIEL_TENTATIVES_MAX", "5"))
 FORMATION_AGENTS_FORMES_MINIMUM = int(os.environ.get("FORMATION_AGENTS_FORMES_MINIMUM", "2"))

@@ -289,8 +289,7 @@ def annuler_session(*, par, session, motif: str, maintenant=None) -> int:
         inscription.annulee_le = maintenant
         inscription.motif = motif
     Inscription.objects.bulk_update(actives, ["statut", "annulee_le", "motif"])
-    for inscription in actives:
-        notifications.programmer(inscription.pk, notifications.SESSION_ANNULEE)
+    notifications.programmer_plusieurs([i.pk for i in actives], notifications.SESSION_ANNULEE)
     journaliser(
         Evenement.FORMATION_CATALOGUE,
         acteur=par,

@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from .models import Inscription, Module, Session
+from .models import CourrielFormation, Inscription, Module, Session
 
 
 @admin.register(Module)
@@ -49,4 +49,19 @@ class InscriptionAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CourrielFormation)
+class CourrielFormationAdmin(admin.ModelAdmin):
+    """Table d'envoi : lecture seule (les courriels en échec définitif se voient ici)."""
+
+    list_display = ["cree_le", "sorte", "inscription", "etat", "tentatives", "envoye_le", "derniere_erreur"]
+    list_filter = ["etat", "sorte"]
+    readonly_fields = [f.name for f in CourrielFormation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -326,3 +326,38 @@ class AlerteFormation(models.Model):
 
     def __str__(self):
         return f"Alerte formation initiale — {self.agent} ({self.echeance:%d/%m/%Y})"
+
+
+class EtatCourriel(models.TextChoices):
+    A_ENVOYER = "a_envoyer", "À envoyer"
+    ENVOYE = "envoye", "Envoyé"
+    SANS_OBJET = "sans_objet", "Sans objet (situation changée avant l'envoi)"
+    ECHEC = "echec", "Échec définitif"
+
+
+class CourrielFormation(models.Model):
+    """Un courriel d'inscription à envoyer (demande, approbation, refus, promotion, session annulée),
+    enregistré dans la transaction de l'action : une panne du serveur de courriel ou du moteur de tâches ne
+    perd rien (nouvelle tentative par la tâche, puis par la commande `envoyer_courriels_formation`).
+
+    `adresses` : vide tant qu'aucune tentative n'a eu lieu (les destinataires sont calculés au premier envoi),
+    puis les seules adresses restées en échec."""
+
+    inscription = models.ForeignKey(Inscription, on_delete=models.CASCADE, related_name="courriels")
+    sorte = models.CharField(max_length=16)
+    etat = models.CharField(max_length=10, choices=EtatCourriel.choices, default=EtatCourriel.A_ENVOYER)
+    adresses = models.JSONField(default=list, blank=True)
+    envoye_a = models.JSONField("envoyé à", default=list, blank=True)
+    tentatives = models.PositiveSmallIntegerField(default=0)
+    derniere_erreur = models.CharField(max_length=500, blank=True)
+    cree_le = models.DateTimeField(auto_now_add=True)
+    envoye_le = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "courriel de formation"
+        verbose_name_plural = "courriels de formation"
+        ordering = ["cree_le", "pk"]
+        indexes = [models.Index(fields=["etat", "cree_le"], name="courriel_formation_a_envoyer")]
+
+    def __str__(self):
+        return f"Courriel « {self.sorte} » — inscription {self.inscription_id} ({self.get_etat_display()})"

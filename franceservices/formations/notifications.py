@@ -1,17 +1,19 @@
-"""Courriels de la formation : demande à approuver (aux responsables de la structure de l'agent), inscription
-approuvée (confirmée ou en liste d'attente), refusée, promue de la liste d'attente, annulée avec la session
-(à l'agent), et rappel avant la session.
+"""Courriels de la formation : demande à approuver (aux responsables de la structure de l'agent, à défaut à
+l'animateur de son département), inscription approuvée (confirmée ou en liste d'attente), refusée, promue de
+la liste d'attente, annulée avec la session (à l'agent), et rappel avant la session.
 
-Les actions appellent `programmer(inscription_id, sorte)` dans leur transaction : l'envoi est confié à une
-tâche de fond (`taches.envoyer_courriel_tache`, moteur `django_tasks_db`) une fois la transaction validée
-(rien ne part si elle est annulée). Une panne du serveur de courriel ne fait jamais échouer l'action : elle
-est journalisée et la tâche se reprogramme avec un délai croissant, au plus `taches.TENTATIVES_MAX` fois,
-pour les seuls destinataires restés en échec.
+Table d'envoi : les actions appellent `programmer(inscription_id, sorte)` (ou `programmer_plusieurs`) dans
+leur transaction, qui enregistre un `CourrielFormation` « à envoyer » ; après validation de la transaction
+(rien si elle est annulée), l'envoi est confié à une tâche de fond (`taches.envoyer_courriel_tache`, moteur
+`django_tasks_db`). Une panne du serveur de courriel ne fait jamais échouer l'action : le courriel reste « à
+envoyer » avec une tentative de plus et l'erreur, la tâche se reprogramme avec un délai croissant pour les
+seules adresses en échec, et la commande `envoyer_courriels_formation` reprend tout ce qui attend (après une
+panne du moteur de tâches aussi). Au-delà de `FORMATION_COURRIEL_TENTATIVES_MAX` tentatives : « échec
+définitif » (visible dans l'administration). Au moment d'envoyer, on vérifie que l'inscription est toujours
+dans l'état annoncé (une demande déjà traitée n'est plus signalée : « sans objet »).
 
-Marques d'envoi : le modèle n'a que `Inscription.rappel_envoye_le` (rappel, jamais envoyé deux fois : la
-commande `rappeler_sessions_formation` est idempotente). Pour les autres courriels, la tâche vérifie au
-moment d'envoyer que l'inscription est toujours dans l'état annoncé (une demande déjà traitée n'est plus
-signalée aux responsables, etc.) ; le journal des tâches (`DBTaskResult`) garde la trace des envois.
+Rappel avant la session : `Inscription.rappel_envoye_le` (jamais envoyé deux fois : la commande
+`rappeler_sessions_formation` est idempotente).
 """
 
 import logging
@@ -28,7 +30,7 @@ from django.utils import timezone
 from franceservices.comptes.models import Habilitation, Role
 from franceservices.structures.horaires import fuseau_du_departement
 
-from .models import Inscription, Statut
+from .models import CourrielFormation, EtatCourriel, Inscription, Statut
 
 logger = logging.getLogger(__name__)
 
@@ -91,19 +93,24 @@ def _nom(personne) -> str:
 
 
 def responsables(inscription) -> list[str]:
-    """Adresses des responsables actifs des France services où l'agent est habilité aujourd'hui."""
-    structures = (
-        Habilitation.objects.actives()
-        .filter(utilisateur_id=inscription.agent_id, role__in=[Role.AGENT, Role.RESPONSABLE])
-        .values("structure_id")
+    """Adresses des responsables actifs des France services où l'agent est habilité aujourd'hui ; s'il n'y en
+    a aucun, celles des animateurs de leurs départements (qui peuvent aussi décider de la demande)."""
+    rattachements = Habilitation.objects.actives().filter(
+        utilisateur_id=inscription.agent_id, role__in=[Role.AGENT, Role.RESPONSABLE], structure__isnull=False
     )
+    actives = Habilitation.objects.actives().filter(utilisateur__is_active=True)
     adresses = (
-        Habilitation.objects.actives()
-        .filter(role=Role.RESPONSABLE, structure_id__in=structures, utilisateur__is_active=True)
+        actives.filter(role=Role.RESPONSABLE, structure_id__in=rattachements.values("structure_id"))
         .exclude(utilisateur_id=inscription.agent_id)
         .values_list("utilisateur__email", flat=True)
     )
-    return sorted({a for a in adresses if a})
+    adresses = {a for a in adresses if a}
+    if not adresses:
+        animateurs = actives.filter(
+            role=Role.ANIMATEUR, departement_id__in=rattachements.values("structure__departement_id")
+        ).values_list("utilisateur__email", flat=True)
+        adresses = {a for a in animateurs if a}
+    return sorted(adresses)
 
 
 def destinataires(inscription, sorte: str) -> list[str]:
@@ -208,49 +215,121 @@ def _charger(inscription_id: int, *, verrou: bool = False):
     return lignes.first()
 
 
-@dataclass
-class Envoi:
-    envoyes: int = 0
-    echecs: list | None = None  # adresses restées en échec
-    sans_objet: bool = False
+class Resultat:
+    ENVOYE = "envoye"
+    DEJA_TRAITE = "deja_traite"  # envoyé, sans objet, en échec définitif, ou pris par un autre processus
+    SANS_OBJET = "sans_objet"
+    NOUVELLE_TENTATIVE = "nouvelle_tentative"
+    ECHEC = "echec"
 
 
-def envoyer(inscription_id: int, sorte: str, adresses=None, maintenant=None) -> Envoi:
-    """Envoie le courriel `sorte` de l'inscription (à `adresses`, par défaut à tous ses destinataires).
-    Jamais d'exception : un échec SMTP est journalisé et l'adresse rendue dans `echecs`."""
+def delai_avant_nouvelle_tentative(tentatives: int) -> timedelta:
+    """1, 2, 4, 8… minutes, au plus une heure."""
+    return timedelta(minutes=min(2 ** max(tentatives - 1, 0), 60))
+
+
+def envoyer_courriel(courriel_id: int, maintenant=None) -> str:
+    """Envoie un courriel « à envoyer » (idempotent). Verrou de ligne (`SKIP LOCKED` sur PostgreSQL) : la tâche
+    et la commande de reprise ne l'envoient jamais toutes les deux. Jamais d'exception pour une panne SMTP."""
     maintenant = maintenant or timezone.now()
-    inscription = _charger(inscription_id)
-    if inscription is None or not encore_d_actualite(inscription, sorte, maintenant):
-        return Envoi(sans_objet=True)
-    adresses = destinataires(inscription, sorte) if adresses is None else adresses
-    envoi = Envoi(echecs=[])
-    for message in courriels(inscription, sorte, adresses):
-        try:
-            message.send()
-            envoi.envoyes += 1
-        except Exception:
-            logger.exception("Formation, inscription %s : courriel « %s » impossible", inscription_id, sorte)
-            envoi.echecs.extend(message.to)
-    return envoi
+    with transaction.atomic():
+        lignes = CourrielFormation.objects.filter(pk=courriel_id, etat=EtatCourriel.A_ENVOYER)
+        if connection.features.has_select_for_update_skip_locked:
+            lignes = lignes.select_for_update(skip_locked=True)
+        courriel = lignes.first()
+        if courriel is None:
+            return Resultat.DEJA_TRAITE
+        inscription = _charger(courriel.inscription_id)
+        adresses = []
+        if inscription is not None and encore_d_actualite(inscription, courriel.sorte, maintenant):
+            adresses = (
+                courriel.adresses if courriel.tentatives else destinataires(inscription, courriel.sorte)
+            )
+        if not adresses:
+            courriel.etat = EtatCourriel.SANS_OBJET
+            courriel.save(update_fields=["etat"])
+            return Resultat.SANS_OBJET
+        echecs = []
+        for message in courriels(inscription, courriel.sorte, adresses):
+            try:
+                message.send()
+                courriel.envoye_a.extend(message.to)
+            except Exception as erreur:  # SMTP, réseau, configuration : on garde le courriel
+                echecs.extend(message.to)
+                courriel.derniere_erreur = f"{type(erreur).__name__} : {erreur}"[:500]
+        courriel.tentatives += 1
+        courriel.adresses = echecs
+        if not echecs:
+            courriel.etat, courriel.envoye_le, courriel.derniere_erreur = EtatCourriel.ENVOYE, maintenant, ""
+            resultat = Resultat.ENVOYE
+        elif courriel.tentatives >= settings.FORMATION_COURRIEL_TENTATIVES_MAX:
+            courriel.etat, resultat = EtatCourriel.ECHEC, Resultat.ECHEC
+        else:
+            resultat = Resultat.NOUVELLE_TENTATIVE
+        courriel.save()
+    if echecs:
+        logger.warning(
+            "Formation, courriel %s (« %s », inscription %s) : échec d'envoi n° %s pour %s adresse(s) (%s)",
+            courriel.pk,
+            courriel.sorte,
+            courriel.inscription_id,
+            courriel.tentatives,
+            len(echecs),
+            courriel.derniere_erreur,
+        )
+    return resultat
 
 
 def programmer(inscription_id: int, sorte: str) -> None:
-    """À appeler dans la transaction : l'envoi part après sa validation (rien si elle est annulée)."""
-    transaction.on_commit(lambda: mettre_en_file(inscription_id, sorte))
+    """À appeler dans la transaction : le courriel est enregistré avec elle, son envoi part après sa
+    validation (rien si elle est annulée)."""
+    programmer_plusieurs([inscription_id], sorte)
 
 
-def mettre_en_file(inscription_id, sorte, *, adresses=None, tentative=1, apres=None) -> None:
+def programmer_plusieurs(inscription_ids, sorte: str) -> None:
+    """Comme `programmer`, en une requête pour plusieurs inscriptions (annulation d'une session)."""
+    if sorte not in SORTES:
+        raise ValueError(f"Sorte de courriel inconnue : {sorte}")
+    crees = CourrielFormation.objects.bulk_create(
+        [CourrielFormation(inscription_id=pk, sorte=sorte) for pk in inscription_ids]
+    )
+    ids = [courriel.pk for courriel in crees]
+    transaction.on_commit(lambda: [mettre_en_file(pk) for pk in ids])
+
+
+def mettre_en_file(courriel_id: int, *, apres: timedelta | None = None) -> None:
+    """Confie l'envoi à la tâche de fond. Moteur de tâches indisponible : le courriel reste « à envoyer » en
+    base, `envoyer_courriels_formation` le reprendra."""
     from .taches import envoyer_courriel_tache
 
     tache = envoyer_courriel_tache
     if apres is not None:
         tache = tache.using(run_after=timezone.now() + apres)
     try:
-        tache.enqueue(inscription_id, sorte, tentative, adresses)
+        tache.enqueue(courriel_id)
     except Exception:  # le moteur de tâches ne doit pas faire échouer l'action
         logger.exception(
-            "Formation, inscription %s : mise en file du courriel « %s » impossible", inscription_id, sorte
+            "Formation, courriel %s : mise en file impossible (repris par la commande)", courriel_id
         )
+
+
+@dataclass
+class BilanCourriels:
+    envoyes: int = 0
+    sans_objet: int = 0
+    echecs: int = 0
+
+
+def envoyer_en_attente(*, maintenant=None) -> BilanCourriels:
+    """Reprend tous les courriels « à envoyer » (commande `envoyer_courriels_formation`)."""
+    bilan = BilanCourriels()
+    ids = CourrielFormation.objects.filter(etat=EtatCourriel.A_ENVOYER).values_list("pk", flat=True)
+    for pk in list(ids):
+        resultat = envoyer_courriel(pk, maintenant)
+        bilan.envoyes += resultat == Resultat.ENVOYE
+        bilan.sans_objet += resultat == Resultat.SANS_OBJET
+        bilan.echecs += resultat in {Resultat.NOUVELLE_TENTATIVE, Resultat.ECHEC}
+    return bilan
 
 
 # --- Rappel avant la session (commande périodique) ------------------------------------------------------

@@ -1,33 +1,29 @@
 """Tâches de fond de la formation (`django.tasks`, moteur en base `django_tasks_db` : `manage.py db_worker`).
 
-- `envoyer_courriel_tache` : un courriel d'inscription (demande, approbation, refus, promotion, session
-  annulée) ; en cas d'échec SMTP, se reprogramme pour les seules adresses en échec, avec un délai croissant,
-  au plus `TENTATIVES_MAX` fois.
+- `envoyer_courriel_tache` : un courriel d'inscription de la table d'envoi (`CourrielFormation`) ; en cas
+  d'échec SMTP, se reprogramme avec un délai croissant tant que le maximum de tentatives n'est pas atteint
+  (la commande `envoyer_courriels_formation` reprend de toute façon ce qui attend).
 - `rappeler_sessions_tache` : ce que fait la commande `rappeler_sessions_formation`.
 """
-
-from datetime import timedelta
 
 from django.tasks import task
 
 from . import notifications
 
-TENTATIVES_MAX = 5
-
-
-def delai(tentative: int) -> timedelta:
-    """1, 2, 4, 8… minutes, au plus une heure."""
-    return timedelta(minutes=min(2 ** max(tentative - 1, 0), 60))
-
 
 @task
-def envoyer_courriel_tache(inscription_id: int, sorte: str, tentative: int = 1, adresses=None) -> dict:
-    envoi = notifications.envoyer(inscription_id, sorte, adresses)
-    if envoi.echecs and tentative < TENTATIVES_MAX:
-        notifications.mettre_en_file(
-            inscription_id, sorte, adresses=envoi.echecs, tentative=tentative + 1, apres=delai(tentative)
+def envoyer_courriel_tache(courriel_id: int) -> str:
+    resultat = notifications.envoyer_courriel(courriel_id)
+    if resultat == notifications.Resultat.NOUVELLE_TENTATIVE:
+        from .models import CourrielFormation
+
+        tentatives = (
+            CourrielFormation.objects.filter(pk=courriel_id).values_list("tentatives", flat=True).first()
         )
-    return {"envoyes": envoi.envoyes, "echecs": envoi.echecs or [], "sans_objet": envoi.sans_objet}
+        notifications.mettre_en_file(
+            courriel_id, apres=notifications.delai_avant_nouvelle_tentative(tentatives or 1)
+        )
+    return resultat
 
 
 @task

@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from franceservices.comptes.models import Role
 from franceservices.formations import actions, notifications
-from franceservices.formations.models import Inscription, Session, Statut
+from franceservices.formations.models import CourrielFormation, EtatCourriel, Inscription, Session, Statut
 from tests.comptes.factories import personne
 from tests.smtp import port_libre
 
@@ -282,7 +282,16 @@ def test_transaction_annulee_rien_en_file(monde, django_capture_on_commit_callba
         actions.inscrire(par=monde["agent"], session=monde["session"], agent=monde["agent"])
         raise RuntimeError
     assert taches().count() == avant
-    assert not Inscription.objects.exists()
+    assert not Inscription.objects.exists() and not CourrielFormation.objects.exists()
+
+
+def test_courriel_enregistre_avec_l_action(monde, django_capture_on_commit_callbacks):
+    agent = monde["agent"]
+    with django_capture_on_commit_callbacks(execute=True):
+        demande = actions.inscrire(par=agent, session=monde["session"], agent=agent)
+    courriel = CourrielFormation.objects.get(inscription=demande)
+    assert (courriel.sorte, courriel.etat, courriel.tentatives) == ("demande", EtatCourriel.A_ENVOYER, 0)
+    assert taches().get().args_kwargs["args"] == [courriel.pk]
 
 
 def test_panne_smtp_sans_perte(
@@ -295,31 +304,44 @@ def test_panne_smtp_sans_perte(
     with django_capture_on_commit_callbacks(execute=True):
         inscription = actions.approuver(par=monde["responsable"], inscription=demande)
     assert inscription.statut == Statut.CONFIRMEE  # l'action a réussi malgré la panne
+    courriel = CourrielFormation.objects.get(inscription=demande, sorte=notifications.APPROUVEE)
     lancer_worker()
-    Inscription.objects.get(pk=demande.pk, statut=Statut.CONFIRMEE)
-    suite = taches().order_by("enqueued_at")
+    courriel.refresh_from_db()
+    assert (courriel.etat, courriel.tentatives, courriel.adresses) == (
+        EtatCourriel.A_ENVOYER,
+        1,
+        [agent.email],
+    )
+    assert "ConnectionRefusedError" in courriel.derniere_erreur
+    suite = taches().filter(args_kwargs__args=[courriel.pk]).order_by("enqueued_at")
     assert suite.count() == 2 and suite.last().status == "READY"  # nouvelle tentative programmée plus tard
-    assert suite.last().args_kwargs["args"] == [demande.pk, notifications.APPROUVEE, 2, [agent.email]]
     assert suite.last().run_after > timezone.now()
     retablir(settings, port)
     DBTaskResult.objects.filter(pk=suite.last().pk).update(run_after=timezone.now())
     lancer_worker()
     (message,) = serveur_smtp.attendre(1)
     assert message["Subject"].startswith("Inscription confirmée")
+    courriel.refresh_from_db()
+    assert (courriel.etat, courriel.envoye_a, courriel.adresses) == (EtatCourriel.ENVOYE, [agent.email], [])
+    assert courriel.envoye_le is not None
 
 
-def test_tentatives_bornees_et_delai_croissant(monde, settings):
-    from franceservices.formations.taches import TENTATIVES_MAX, delai, envoyer_courriel_tache
+def test_tentatives_bornees_puis_echec_definitif(monde, settings):
+    from franceservices.formations.taches import envoyer_courriel_tache
 
     panne(settings)
+    settings.FORMATION_COURRIEL_TENTATIVES_MAX = 2
     agent = monde["agent"]
-    demande = actions.inscrire(par=agent, session=monde["session"], agent=agent)
-    resultat = envoyer_courriel_tache.call(demande.pk, notifications.DEMANDE, 1)
-    assert resultat["echecs"] == [monde["responsable"].email]
-    assert taches().count() == 1
-    assert taches().get().args_kwargs["args"] == [demande.pk, "demande", 2, [monde["responsable"].email]]
-    envoyer_courriel_tache.call(demande.pk, notifications.DEMANDE, TENTATIVES_MAX)
+    actions.inscrire(par=agent, session=monde["session"], agent=agent)
+    courriel = CourrielFormation.objects.get()
+    assert envoyer_courriel_tache.call(courriel.pk) == notifications.Resultat.NOUVELLE_TENTATIVE
+    assert taches().count() == 1  # reprogrammée
+    assert envoyer_courriel_tache.call(courriel.pk) == notifications.Resultat.ECHEC
     assert taches().count() == 1  # dernière tentative : plus de reprogrammation
+    courriel.refresh_from_db()
+    assert (courriel.etat, courriel.tentatives) == (EtatCourriel.ECHEC, 2)
+    assert envoyer_courriel_tache.call(courriel.pk) == notifications.Resultat.DEJA_TRAITE
+    delai = notifications.delai_avant_nouvelle_tentative
     assert [delai(n).total_seconds() / 60 for n in (1, 2, 3, 10)] == [1, 2, 4, 60]
 
 
@@ -327,8 +349,48 @@ def test_demande_deja_traitee_plus_signalee(monde, serveur_smtp):
     agent = monde["agent"]
     demande = actions.inscrire(par=agent, session=monde["session"], agent=agent)
     actions.approuver(par=monde["responsable"], inscription=demande)
-    envoi = notifications.envoyer(demande.pk, notifications.DEMANDE)
-    assert envoi.sans_objet and serveur_smtp.attendre(1, delai=0.3) == []
+    courriel = CourrielFormation.objects.get(inscription=demande, sorte=notifications.DEMANDE)
+    assert notifications.envoyer_courriel(courriel.pk) == notifications.Resultat.SANS_OBJET
+    courriel.refresh_from_db()
+    assert courriel.etat == EtatCourriel.SANS_OBJET
+    assert notifications.envoyer_courriel(courriel.pk) == notifications.Resultat.DEJA_TRAITE
+    assert serveur_smtp.attendre(1, delai=0.3) == []
+
+
+def test_sans_responsable_l_animateur_est_prevenu(monde, serveur_smtp):
+    seule = f.structure("16", 2)
+    agent = f.agent(seule)
+    actions.inscrire(par=agent, session=monde["session"], agent=agent)
+    assert notifications.envoyer_en_attente().envoyes == 1
+    (message,) = serveur_smtp.attendre(1)
+    assert message["X-Destinataires-Enveloppe"] == monde["animateur"].email
+    assert message["Subject"].startswith("Inscription à approuver")
+
+
+def test_moteur_de_taches_en_panne_rattrape_par_la_commande(
+    monde, site, serveur_smtp, monkeypatch, django_capture_on_commit_callbacks
+):
+    from franceservices.formations import taches as module_taches
+
+    class EnPanne:
+        def enqueue(self, *args, **kwargs):
+            raise RuntimeError("moteur de tâches indisponible")
+
+    monkeypatch.setattr(module_taches, "envoyer_courriel_tache", EnPanne())
+    agent = monde["agent"]
+    with django_capture_on_commit_callbacks(execute=True):
+        demande = actions.inscrire(par=agent, session=monde["session"], agent=agent)
+    assert Inscription.objects.get(pk=demande.pk).statut == Statut.DEMANDEE
+    assert not taches().exists()
+    assert CourrielFormation.objects.get().etat == EtatCourriel.A_ENVOYER  # rien de perdu
+    sortie = io.StringIO()
+    call_command("envoyer_courriels_formation", stdout=sortie)
+    assert "1 courriel(s) de formation envoyé(s), 0 sans objet, 0 en échec" in sortie.getvalue()
+    (message,) = serveur_smtp.attendre(1)
+    assert message["X-Destinataires-Enveloppe"] == monde["responsable"].email
+    call_command("envoyer_courriels_formation", stdout=sortie)  # idempotente
+    assert len(serveur_smtp.attendre(2, delai=0.3)) == 1
+    assert CourrielFormation.objects.get().etat == EtatCourriel.ENVOYE
 
 
 # --- Rappel avant la session -------------------------------------------------------------------------------
@@ -398,18 +460,3 @@ def test_annulation_d_une_grosse_session_sans_n_plus_1(monde, django_assert_max_
         actions.inscrire(par=monde["responsable"], session=session, agent=f.agent(monde["structure"]))
     with django_assert_max_num_queries(12):
         assert actions.annuler_session(par=monde["animateur"], session=session, motif="Motif") == 12
-
-
-def test_moteur_de_taches_en_panne_l_action_reussit(monde, monkeypatch, django_capture_on_commit_callbacks):
-    from franceservices.formations import taches as module_taches
-
-    class EnPanne:
-        def enqueue(self, *args, **kwargs):
-            raise RuntimeError("moteur de tâches indisponible")
-
-    monkeypatch.setattr(module_taches, "envoyer_courriel_tache", EnPanne())
-    agent = monde["agent"]
-    with django_capture_on_commit_callbacks(execute=True):
-        demande = actions.inscrire(par=agent, session=monde["session"], agent=agent)
-    assert Inscription.objects.get(pk=demande.pk).statut == Statut.DEMANDEE
-    assert not taches().exists()
