@@ -58,6 +58,7 @@ periodiques: migrate ## Tâches périodiques, idempotentes (à lancer toutes les
 	$(MANAGE) purger_escalades
 	$(MANAGE) alerter_formation_initiale
 	$(MANAGE) rappeler_sessions_formation
+	$(MANAGE) envoyer_courriels_formation
 
 lint: install ## Ruff (lint + format) et migrations à jour
 	$(RUN) ruff check .
