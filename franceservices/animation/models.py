@@ -228,7 +228,9 @@ class DerniereConsultation(models.Model):
     class Meta:
         verbose_name = "dernière consultation d'un département"
         constraints = [
-            models.UniqueConstraint(fields=["utilisateur", "departement"], name="derniere_consultation_unique")
+            models.UniqueConstraint(
+                fields=["utilisateur", "departement"], name="derniere_consultation_unique"
+            )
         ]
 
     def __str__(self):
