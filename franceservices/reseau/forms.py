@@ -99,7 +99,7 @@ class DiffusionMixin:
                 self.initial["departement"] = next(iter(perimetre.departements_pilotes))
         partenaire = self.fields["partenaire"]
         partenaire.empty_label = "Aucun"
-        partenaire.queryset = Partenaire.objects.order_by("nom")
+        partenaire.queryset = Partenaire.objects.order_by("nom_court")
         if self.referent_seul:
             partenaire.queryset = partenaire.queryset.filter(pk__in=perimetre.partenaires_nationaux)
             partenaire.required = True
