@@ -1,6 +1,7 @@
 """Ce qui écrit : comptes rendus de visite, actions faites, objectif et grille, relances des actions échues."""
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -121,29 +122,38 @@ def _envoyer(action_id: int) -> bool:
     return True
 
 
-def relancer_actions_echues(*, aujourdhui=None, essai=False) -> tuple[int, int, int]:
+@dataclass
+class BilanRelances:
+    """Tenu à jour par les envois (faits après validation de chaque marque)."""
+
+    envoyees: int = 0
+    echecs: int = 0
+    sans_destinataire: int = 0
+    a_relancer: int = 0
+
+    def noter(self, ok: bool):
+        if ok:
+            self.envoyees += 1
+        else:
+            self.echecs += 1
+
+
+def relancer_actions_echues(*, aujourdhui=None, essai=False) -> BilanRelances:
     """Une relance par action échue non faite (porteur et auteur de la visite). Chaque action est marquée dans sa
     transaction, le courriel part après validation ; un échec retire la marque (rattrapé au passage suivant).
-    Rend (envoyées, échecs, sans destinataire). `essai` : ne fait que compter."""
-    envoyees = echecs = sans = 0
+    `essai` : ne fait que compter (`a_relancer`)."""
+    bilan = BilanRelances()
     for action in actions_a_relancer(aujourdhui).select_related("visite__auteur", "porteur").order_by("pk"):
         if not destinataires(action):
-            sans += 1
+            bilan.sans_destinataire += 1
             continue
+        bilan.a_relancer += 1
         if essai:
-            envoyees += 1
             continue
-        resultat = {}
         with transaction.atomic():
             pris = ActionSuivi.objects.filter(pk=action.pk, relance_envoyee_le__isnull=True).update(
                 relance_envoyee_le=timezone.now()
             )
             if pris:
-                transaction.on_commit(lambda pk=action.pk, resultat=resultat: resultat.setdefault("ok", _envoyer(pk)))
-        if not pris:
-            continue
-        if resultat.get("ok"):
-            envoyees += 1
-        else:
-            echecs += 1
-    return envoyees, echecs, sans
+                transaction.on_commit(lambda pk=action.pk: bilan.noter(_envoyer(pk)))
+    return bilan

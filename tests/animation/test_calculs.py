@@ -35,7 +35,7 @@ def test_une_valeur_extreme_ne_masque_pas_une_autre():
 
 def test_trop_peu_de_sites_ou_dispersion_nulle():
     assert atypiques.ecarts_robustes({"a": 1, "b": 2, "c": 3, "d": 1000}) == {}
-    assert atypiques.ecarts_robustes({k: 10 for k in "abcdef"} | {"z": 99}) == {}
+    assert atypiques.ecarts_robustes(dict.fromkeys("abcdef", 10) | {"z": 99}) == {}
     assert atypiques.ecarts_robustes({"a": None, "b": 1, "c": 2, "d": 3, "e": 4}) == {}
 
 
@@ -142,11 +142,15 @@ def test_activite_trois_mois_complets_et_evolution():
 
     s = f.structure("16")
     aujourdhui = timezone.localdate()
-    avant, debut, fin = accueil.periodes(aujourdhui)
+    avant, _debut, _fin = accueil.periodes(aujourdhui)
     mois = [accueil.decaler_mois(avant, i) for i in range(7)]  # 6 mois complets + le mois en cours
     for i, m in enumerate(mois):
         Agregat.objects.create(mois=m, structure=s, dimension=Dimension.TOTAL, valeur="", nombre=10 * (i + 1))
-    Agregat.objects.create(mois=mois[4], structure=s, dimension=Dimension.CANAL, valeur="telephone", nombre=999)
-    ligne = next(x for x in accueil.accueil(s.departement, f.animateur(s.departement)).lignes if x.structure == s)
+    Agregat.objects.create(
+        mois=mois[4], structure=s, dimension=Dimension.CANAL, valeur="telephone", nombre=999
+    )
+    ligne = next(
+        x for x in accueil.accueil(s.departement, f.animateur(s.departement)).lignes if x.structure == s
+    )
     assert ligne.demandes == 40 + 50 + 60 and ligne.demandes_precedentes == 10 + 20 + 30
     assert ligne.evolution == 150

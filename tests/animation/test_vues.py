@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from franceservices.animation.models import ActionSuivi, ObjectifCouverture, PointControle, Reponse, Visite
 from franceservices.comptes.models import Role
-from franceservices.core.models import EvenementAudit, Evenement
+from franceservices.core.models import Evenement, EvenementAudit
 from franceservices.escalades.models import Escalade
 from franceservices.structures.models import Structure
 from tests.comptes.factories import personne
@@ -91,7 +91,9 @@ def test_accueil_requetes_fixes(client, django_assert_max_num_queries, monde):
         structures = list(Structure.objects.filter(departement__code=code)[:6])
         for s in structures:
             personne(Role.AGENT, structure=s)
-            Agregat.objects.create(mois=mois.replace(day=1), structure=s, dimension=Dimension.TOTAL, nombre=12)
+            Agregat.objects.create(
+                mois=mois.replace(day=1), structure=s, dimension=Dimension.TOTAL, nombre=12
+            )
             Anomalie.objects.create(structure=s, champ="x", anomalie="Anomalie de test")
             v = f.visite(s, auteur=monde["national"])
             f.action(v, echeance_jours=-1)
@@ -151,7 +153,9 @@ def test_couverture_lecture_et_objectif_modifiable_par_le_national(client, monde
     objectif.refresh_from_db()
     assert objectif.part_cible == 100 and not objectif.strictement_superieure
     assert objectif.modifie_par == monde["national"]
-    r = client.post(reverse("animation:objectif_nouveau"), {"libelle": "", "part_cible": "150", "echeance": "x"})
+    r = client.post(
+        reverse("animation:objectif_nouveau"), {"libelle": "", "part_cible": "150", "echeance": "x"}
+    )
     assert r.status_code == 400
     html = r.content.decode()
     assert "inférieure ou égale à 100" in html and "Saisissez une date valide" in html
@@ -159,7 +163,9 @@ def test_couverture_lecture_et_objectif_modifiable_par_le_national(client, monde
 
 def test_grille_modifiable_par_le_national(client, monde):
     f.connecter(client, monde["national"])
-    r = client.post(reverse("animation:grille"), {"libelle": "Le local est accessible", "ordre": "99", "actif": "on"})
+    r = client.post(
+        reverse("animation:grille"), {"libelle": "Le local est accessible", "ordre": "99", "actif": "on"}
+    )
     assert r.status_code == 302
     assert PointControle.objects.filter(libelle="Le local est accessible").exists()
     f.connecter(client, monde["animateur"])
@@ -178,7 +184,11 @@ def test_animateur_enregistre_une_visite_avec_deux_actions(client, monde):
         s,
         grille={points[0].pk: Reponse.NON},
         actions=[
-            {"libelle": "Mettre à jour les horaires", "porteur": monde["responsable"].pk, "echeance": echeance},
+            {
+                "libelle": "Mettre à jour les horaires",
+                "porteur": monde["responsable"].pk,
+                "echeance": echeance,
+            },
             {"libelle": "Commander la signalétique", "porteur_texte": "Mairie", "echeance": echeance},
         ],
         total=3,
@@ -228,15 +238,29 @@ def test_animateur_enregistre_une_visite_avec_deux_actions(client, monde):
         ({"structure": "999999"}, "Choisissez une France services du département"),
         ({"actions-0-libelle": "Sans porteur", "actions-0-echeance": "2099-01-01"}, "Indiquez qui porte"),
         (
-            {"actions-0-libelle": "Trop tôt", "actions-0-porteur_texte": "X", "actions-0-echeance": "2015-01-01"},
+            {
+                "actions-0-libelle": "Trop tôt",
+                "actions-0-porteur_texte": "X",
+                "actions-0-echeance": "2015-01-01",
+            },
             "ne peut pas précéder la date de la visite",
         ),
         (
-            {"actions-0-libelle": "Trop tard", "actions-0-porteur_texte": "X", "actions-0-echeance": "2099-01-01"},
+            {
+                "actions-0-libelle": "Trop tard",
+                "actions-0-porteur_texte": "X",
+                "actions-0-echeance": "2099-01-01",
+            },
             "dans les trois ans",
         ),
-        ({"actions-0-libelle": "", "actions-0-porteur_texte": "X", "actions-0-echeance": "2026-01-01"}, "obligatoire"),
-        ({"actions-0-porteur": "123456789", "actions-0-libelle": "x", "actions-0-echeance": "2099-01-01"}, "personne du département"),
+        (
+            {"actions-0-libelle": "", "actions-0-porteur_texte": "X", "actions-0-echeance": "2026-01-01"},
+            "obligatoire",
+        ),
+        (
+            {"actions-0-porteur": "123456789", "actions-0-libelle": "x", "actions-0-echeance": "2099-01-01"},
+            "personne du département",
+        ),
         ({"point_X": "peut-être"}, None),
         ({"actions-TOTAL_FORMS": "abc"}, "ManagementForm"),
     ],
@@ -337,8 +361,12 @@ def test_matrice_permissions(client, monde, qui, lecture, ecriture):
     attendu = 200 if lecture else 404
     for nom in PAGES_DEPARTEMENT:
         assert client.get(reverse(f"animation:{nom}", args=["16"])).status_code == attendu, nom
-    assert client.get(reverse("animation:nouvelle_visite", args=["16"])).status_code == (200 if ecriture else 404)
-    assert client.get(reverse("animation:modifier_visite", args=[v.pk])).status_code == (200 if ecriture else 404)
+    assert client.get(reverse("animation:nouvelle_visite", args=["16"])).status_code == (
+        200 if ecriture else 404
+    )
+    assert client.get(reverse("animation:modifier_visite", args=[v.pk])).status_code == (
+        200 if ecriture else 404
+    )
     lit_la_visite = lecture or qui == "responsable"
     assert client.get(reverse("animation:visite", args=[v.pk])).status_code == (200 if lit_la_visite else 404)
     r = client.post(reverse("animation:marquer_action", args=[a.pk]))

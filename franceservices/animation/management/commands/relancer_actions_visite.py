@@ -17,8 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Compter sans rien envoyer")
 
     def handle(self, *args, **options):
-        envoyees, echecs, sans = relancer_actions_echues(essai=options["dry_run"])
-        verbe = "à relancer" if options["dry_run"] else "relancée(s)"
+        bilan = relancer_actions_echues(essai=options["dry_run"])
+        if options["dry_run"]:
+            self.stdout.write(
+                f"Actions de suivi échues : {bilan.a_relancer} à relancer, "
+                f"{bilan.sans_destinataire} sans destinataire (rien n'est envoyé)."
+            )
+            return
         self.stdout.write(
-            f"Actions de suivi échues : {envoyees} {verbe}, {echecs} échec(s) d'envoi (retentés au prochain passage), {sans} sans destinataire."
+            f"Actions de suivi échues : {bilan.envoyees} relancée(s), {bilan.echecs} échec(s) d'envoi "
+            f"(retentés au prochain passage), {bilan.sans_destinataire} sans destinataire."
         )
