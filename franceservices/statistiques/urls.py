@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views, views_escalades, views_orientations, views_pilotes
-from . import views_pratiques
+from .views_pratiques import pratiques, pratiques_pdf
 
 app_name = "statistiques"
 
@@ -10,8 +10,8 @@ urlpatterns = [
     path("statistiques/escalades/", views_escalades.escalades, name="escalades"),
     path("statistiques/orientations/", views_orientations.orientations, name="orientations"),
     path("statistiques/pilotes/<int:pk>/", views_pilotes.evaluation, name="pilote"),
-    path("statistiques/pratiques/", views_pratiques.pratiques, name="pratiques"),
-    path("statistiques/pratiques/rapport.pdf", views_pratiques.pratiques_pdf, name="pratiques_pdf"),
+    path("statistiques/pratiques/", pratiques, name="pratiques"),
+    path("statistiques/pratiques/rapport.pdf", pratiques_pdf, name="pratiques_pdf"),
     path("donnees-ouvertes/activite/", views.donnees_ouvertes, name="donnees_ouvertes"),
     path(
         "donnees-ouvertes/activite/activite-mensuelle.csv",
