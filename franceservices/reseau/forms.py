@@ -95,6 +95,7 @@ class DiffusionMixin:
         self.fields["region"].help_text = "Pour une diffusion régionale."
         if not national_ou_referent:
             del self.fields["region"]
+            self.fields["departement"].empty_label = None
             if len(perimetre.departements_pilotes) == 1 and not self.instance.pk:
                 self.initial["departement"] = next(iter(perimetre.departements_pilotes))
         partenaire = self.fields["partenaire"]
