@@ -119,7 +119,6 @@ def objectif(request, pk=None):
             "introduction": "La part cible est comptée sur les 101 départements (DROM compris). L'objectif en "
             "vigueur est celui dont l'échéance est la plus proche à venir, à défaut le plus récent.",
         },
-        status=400 if form.errors else 200,
     )
 
 
@@ -141,7 +140,6 @@ def grille(request, pk=None):
             "instance": instance,
             "points": PointControle.objects.order_by("ordre", "pk"),
         },
-        status=400 if form.errors else 200,
     )
 
 
@@ -272,7 +270,6 @@ def _formulaire_visite(request, dep, visite=None):
             if visite
             else reverse("animation:departement", args=[dep.code]),
         },
-        status=400 if erreurs else 200,
     )
 
 
