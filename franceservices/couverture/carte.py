@@ -9,7 +9,7 @@ restent faibles (quelques %) : suffisant pour une choroplèthe, et sans dépenda
 échelle, indiquée par son nom) ; les collectivités d'outre-mer ne sont pas dessinées (hors du total
 national, voir `calcul.ZONES_NATIONALES`), elles figurent dans le tableau.
 
-**Poids** : les points projetés sont arrondis au dixième de pixel et ceux à moins de 0,7 px du précédent
+**Poids** : les points projetés sont arrondis au dixième de pixel et ceux à moins de 1,5 px du précédent
 sont omis ; les chemins sont calculés une fois par processus (les contours ne changent pas).
 """
 
@@ -22,7 +22,7 @@ from franceservices.territoires.models import ContourDepartement, Zone
 LARGEUR, HAUTEUR = 700, 600
 ENCART = 110  # côté d'un encart DROM
 DROM = ("971", "972", "973", "974", "976")
-PAS_MIN = 0.7  # px
+PAS_MIN = 1.5  # px
 
 
 def _anneaux(geometrie: dict):

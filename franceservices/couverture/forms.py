@@ -2,6 +2,8 @@
 
 from django import forms
 
+from franceservices.ui.forms import FormulaireDsfr
+
 from . import calcul, placement
 
 MESURES = [("vol", "À vol d'oiseau"), ("route", "Par la route (estimation)")]
@@ -11,7 +13,7 @@ def _seuils():
     return [(str(s), f"{s} km") for s in calcul.seuils_km()]
 
 
-class ParametresForm(forms.Form):
+class ParametresForm(FormulaireDsfr):
     seuil = forms.TypedChoiceField(
         label="Seuil de distance",
         choices=_seuils,
@@ -47,7 +49,7 @@ class ParametresForm(forms.Form):
         return seuil, mesure
 
 
-class PlacementForm(forms.Form):
+class PlacementForm(FormulaireDsfr):
     k = forms.IntegerField(
         label="Nombre de nouveaux points d'accès",
         min_value=1,

@@ -333,7 +333,9 @@ def placement_departement(request, code):
         {
             "resultat": resultat,
             "bus": bus,
-            "libelle_point": "arrêt de bus" if bus else "France services",
+            "libelle_point": ("arrêts de bus" if len(resultat.propositions) > 1 else "arrêt de bus")
+            if bus
+            else "France services",
             "carte": dessin,
             "nb_sites": len(sites),
             "garantie": round(100 * placement.garantie(resultat.k)),
