@@ -18,18 +18,24 @@ Options : --demandes N (défaut 10 000 000), --departement (défaut 59), --repet
 """
 
 import argparse
+import os
+import platform
+import statistics
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 from benchmarks.commun import (  # noqa: E402
+    client_de,
     environnement,
     ligne,
+    mesurer_page,
     preparer_base,
     titre,
+    utilisateur,
 )
 
 BASE = "franceservices_bench_animation"
@@ -112,6 +118,187 @@ def generer_agregats():
         )
         curseur.execute("ANALYZE activite_agregat")
     ligne(f"agrégats « total » recalculés en SQL en {time.perf_counter() - t0:.0f} s")
+
+
+def preparer_departement(departement):
+    """Équipe, escalades, visites et actions synthétiques du département (une fois)."""
+    from django.utils import timezone
+
+    from franceservices.animation.models import ActionSuivi, Visite
+    from franceservices.comptes.models import Habilitation, Role, Utilisateur
+    from franceservices.escalades.models import Escalade, Statut
+    from franceservices.partenaires.models import Partenaire
+    from franceservices.structures.models import Structure
+
+    animateur = utilisateur(
+        f"animateur@{departement.code}.{DOMAINE}", Role.ANIMATEUR, departement=departement
+    )
+    structures = list(Structure.objects.filter(departement=departement).order_by("pk"))
+    if Visite.objects.filter(structure__departement=departement).exists():
+        return animateur, structures
+    t0 = time.perf_counter()
+    agents = Utilisateur.objects.bulk_create(
+        [
+            Utilisateur(
+                email=f"agent{i}@{departement.code}.{DOMAINE}",
+                username=f"agent{i}@{departement.code}.{DOMAINE}",
+                password="!",
+            )
+            for i in range(3 * len(structures))
+        ]
+    )
+    aujourdhui = timezone.localdate()
+    Habilitation.objects.bulk_create(
+        [
+            Habilitation(
+                utilisateur=u,
+                role=Role.RESPONSABLE if i % 3 == 0 else Role.AGENT,
+                structure=structures[i // 3],
+                debut=aujourdhui - timedelta(days=i * 11 % 700),
+            )
+            for i, u in enumerate(agents)
+        ]
+    )
+    partenaires = list(Partenaire.objects.order_by("pk")[:5])
+    escalades = []
+    for k, s in enumerate(structures):
+        for j in range(6):
+            close = j % 2 == 0
+            escalades.append(
+                Escalade(
+                    structure=s,
+                    departement=departement,
+                    partenaire=partenaires[j % len(partenaires)],
+                    objet="Dossier bloqué (banc)",
+                    description="Synthétique",
+                    statut=Statut.RESOLUE if close else Statut.NOUVELLE,
+                    ouverte_le=timezone.now() - timedelta(days=5 + 7 * j),
+                    echeance=aujourdhui + timedelta(days=5 - 4 * j),
+                    delai_jours_ouvres=10,
+                    jours_ouvres_reponse=(3 + (k * j) % 7 + (25 if k == 1 else 0)) if close else None,
+                    synthetique=True,
+                )
+            )
+    Escalade.objects.bulk_create(escalades)
+    visites = Visite.objects.bulk_create(
+        [
+            Visite(structure=s, date=aujourdhui - timedelta(days=20 + k), auteur=animateur)
+            for k, s in enumerate(structures)
+        ]
+    )
+    ActionSuivi.objects.bulk_create(
+        [
+            ActionSuivi(
+                visite=v,
+                libelle=f"Action {j}",
+                porteur_texte="Mairie",
+                echeance=aujourdhui + timedelta(days=10 * j - 15),
+            )
+            for v in visites
+            for j in range(3)
+        ]
+    )
+    ligne(
+        f"département {departement.code} : {len(structures)} France services, {len(agents)} personnes, "
+        f"{len(escalades)} escalades, {len(visites)} visites générées en {time.perf_counter() - t0:.1f} s"
+    )
+    return animateur, structures
+
+
+def activite_par_agregats(departement, avant, debut, fin):
+    from django.db.models import Q, Sum
+
+    from franceservices.activite.models import Agregat, Dimension
+
+    return {
+        a["structure_id"]: (a["c"] or 0, a["p"] or 0)
+        for a in Agregat.objects.filter(
+            structure__departement=departement, dimension=Dimension.TOTAL, mois__gte=avant, mois__lt=fin
+        )
+        .values("structure_id")
+        .annotate(c=Sum("nombre", filter=Q(mois__gte=debut)), p=Sum("nombre", filter=Q(mois__lt=debut)))
+        .order_by()
+    }
+
+
+def activite_naive(departement, avant, debut, fin):
+    """Référence : compter depuis les demandes brutes du département (6 mois)."""
+    from django.db.models import Count, Q
+
+    from franceservices.activite.models import Demande
+
+    return {
+        a["structure_id"]: (a["c"], a["p"])
+        for a in Demande.objects.filter(
+            structure__departement=departement, annulee_le__isnull=True, mois__gte=avant, mois__lt=fin
+        )
+        .values("structure_id")
+        .annotate(c=Count("pk", filter=Q(mois__gte=debut)), p=Count("pk", filter=Q(mois__lt=debut)))
+        .order_by()
+    }
+
+
+def chronometrer(fonction, n):
+    resultat = fonction()
+    durees = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fonction()
+        durees.append((time.perf_counter() - t) * 1000)
+    return resultat, statistics.median(durees), max(durees)
+
+
+def mesurer(options, total):
+    from django.db import connection
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from franceservices.activite.models import Demande
+    from franceservices.animation import accueil
+    from franceservices.territoires.models import Departement
+
+    departement = Departement.objects.get(code=options.departement)
+    animateur, structures = preparer_departement(departement)
+    avant, debut, fin = accueil.periodes(timezone.localdate())
+    dans_dep = Demande.objects.filter(structure__departement=departement)
+    titre("Volume")
+    ligne(f"PostgreSQL {connection.pg_version // 10000}, {platform.machine()}, {os.cpu_count()} cœurs")
+    ligne(f"demandes en base : {total:,}".replace(",", " "))
+    n_dep = dans_dep.filter(mois__gte=avant, mois__lt=fin).count()
+    ligne(
+        f"département {departement.code} : {len(structures)} France services, {n_dep:,} demandes sur les 6 mois lus".replace(
+            ",", " "
+        )
+    )
+
+    titre(
+        f"Page /animation/departements/{departement.code}/ (client de test Django, DEBUG faux, {options.repetitions} requêtes)"
+    )
+    client = client_de(animateur)
+    url = reverse("animation:departement", args=[departement.code])
+    p50, p95, nb_sql, taille, (sql_ms, lente) = mesurer_page(client, url, n=options.repetitions)
+    ligne(
+        f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, {nb_sql} requêtes SQL ({sql_ms:.0f} ms de SQL), {taille // 1024} Kio"
+    )
+    ligne(f"requête la plus lente : {lente[0]:.1f} ms — {lente[1][:140]}")
+    ligne("objectif : ≤ 200 ms → " + ("TENU" if p95 <= 200 else "NON TENU"))
+
+    titre(
+        "Activité des 3 derniers mois complets et des 3 d'avant : agrégats contre demandes brutes (même exécution)"
+    )
+    par_agregats, med_a, max_a = chronometrer(
+        lambda: activite_par_agregats(departement, avant, debut, fin), 10
+    )
+    naif, med_n, max_n = chronometrer(lambda: activite_naive(departement, avant, debut, fin), 5)
+    identiques = par_agregats == naif
+    ligne(f"agrégats : médiane {med_a:.1f} ms (max {max_a:.1f} ms)")
+    ligne(f"référence naïve (COUNT sur les demandes brutes) : médiane {med_n:.0f} ms (max {max_n:.0f} ms)")
+    ligne(
+        f"résultats identiques : {'oui' if identiques else 'NON'} ; rapport {med_n / max(med_a, 0.01):.0f}×"
+    )
+    ligne(f"page estimée avec la référence naïve : ≈ {p50 - med_a + med_n:.0f} ms (p50)")
+    if not identiques:
+        sys.exit(1)
 
 
 def main():
