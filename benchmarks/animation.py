@@ -10,8 +10,9 @@ Sur PostgreSQL, base dédiée `franceservices_bench_animation` (créée, migrée
   escalades, anomalies, visites et actions ;
 - page HTTP `/animation/departements/<code>/` de l'animateur (client de test Django, DEBUG faux) :
   p50 / p95 sur N requêtes et nombre de requêtes SQL ;
-- dans la même exécution, la référence naïve : l'activité des 3 derniers mois complets comptée depuis les
-  demandes brutes du département (un COUNT GROUP BY sur la table des demandes), comparée aux agrégats.
+- dans la même exécution, la référence naïve : l'activité des 3 derniers mois complets (et des 3 d'avant)
+  comptée depuis les demandes brutes du département (un COUNT GROUP BY sur la table des demandes) ; résultats
+  comparés à ceux des agrégats, puis la même page mesurée avec cette lecture naïve.
 
 Options : --demandes N (défaut 10 000 000), --departement (défaut 59), --repetitions (défaut 30),
 --generer-seulement.
@@ -205,22 +206,6 @@ def preparer_departement(departement):
     return animateur, structures
 
 
-def activite_par_agregats(departement, avant, debut, fin):
-    from django.db.models import Q, Sum
-
-    from franceservices.activite.models import Agregat, Dimension
-
-    return {
-        a["structure_id"]: (a["c"] or 0, a["p"] or 0)
-        for a in Agregat.objects.filter(
-            structure__departement=departement, dimension=Dimension.TOTAL, mois__gte=avant, mois__lt=fin
-        )
-        .values("structure_id")
-        .annotate(c=Sum("nombre", filter=Q(mois__gte=debut)), p=Sum("nombre", filter=Q(mois__lt=debut)))
-        .order_by()
-    }
-
-
 def activite_naive(departement, avant, debut, fin):
     """Référence : compter depuis les demandes brutes du département (6 mois)."""
     from django.db.models import Count, Q
@@ -262,13 +247,16 @@ def mesurer(options, total):
     avant, debut, fin = accueil.periodes(timezone.localdate())
     dans_dep = Demande.objects.filter(structure__departement=departement)
     titre("Volume")
-    ligne(f"PostgreSQL {connection.pg_version // 10000}, {platform.machine()}, {os.cpu_count()} cœurs")
+    charge = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    ligne(
+        f"PostgreSQL {connection.pg_version // 10000}, {platform.machine()}, {os.cpu_count()} cœurs, "
+        f"charge de la machine (1, 5, 15 min) : {charge}"
+    )
     ligne(f"demandes en base : {total:,}".replace(",", " "))
     n_dep = dans_dep.filter(mois__gte=avant, mois__lt=fin).count()
+    lus = f"{n_dep:,}".replace(",", " ")
     ligne(
-        f"département {departement.code} : {len(structures)} France services, {n_dep:,} demandes sur les 6 mois lus".replace(
-            ",", " "
-        )
+        f"département {departement.code} : {len(structures)} France services, {lus} demandes sur les 6 mois lus"
     )
 
     titre(
@@ -287,7 +275,7 @@ def mesurer(options, total):
         "Activité des 3 derniers mois complets et des 3 d'avant : agrégats contre demandes brutes (même exécution)"
     )
     par_agregats, med_a, max_a = chronometrer(
-        lambda: activite_par_agregats(departement, avant, debut, fin), 10
+        lambda: accueil.lire_activite(departement, avant, debut, fin), 10
     )
     naif, med_n, max_n = chronometrer(lambda: activite_naive(departement, avant, debut, fin), 5)
     identiques = par_agregats == naif
@@ -296,9 +284,16 @@ def mesurer(options, total):
     ligne(
         f"résultats identiques : {'oui' if identiques else 'NON'} ; rapport {med_n / max(med_a, 0.01):.0f}×"
     )
-    ligne(f"page estimée avec la référence naïve : ≈ {p50 - med_a + med_n:.0f} ms (p50)")
     if not identiques:
         sys.exit(1)
+
+    titre("Même page, activité comptée depuis les demandes brutes (référence naïve, même exécution)")
+    accueil.lire_activite, d_origine = activite_naive, accueil.lire_activite
+    try:
+        p50_n, p95_n, nb_sql_n, _, _ = mesurer_page(client, url, n=max(5, options.repetitions // 5))
+    finally:
+        accueil.lire_activite = d_origine
+    ligne(f"p50 {p50_n:.0f} ms, p95 {p95_n:.0f} ms, {nb_sql_n} requêtes SQL")
 
 
 def main():

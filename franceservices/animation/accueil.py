@@ -155,6 +155,23 @@ class Accueil:
         return sum(1 for ligne in self.lignes if ligne.derniere_visite is None)
 
 
+def lire_activite(departement, avant: date, debut: date, fin: date) -> dict[int, tuple[int, int]]:
+    """{structure_id: (demandes de [debut, fin), demandes de [avant, debut))} depuis les agrégats « total »
+    (une requête, quel que soit le nombre de demandes)."""
+    lignes = (
+        Agregat.objects.filter(
+            structure__departement=departement, dimension=Dimension.TOTAL, mois__gte=avant, mois__lt=fin
+        )
+        .values("structure_id")
+        .annotate(
+            courant=Sum("nombre", filter=Q(mois__gte=debut)),
+            precedent=Sum("nombre", filter=Q(mois__lt=debut)),
+        )
+        .order_by()
+    )
+    return {a["structure_id"]: (a["courant"] or 0, a["precedent"] or 0) for a in lignes}
+
+
 def _lignes(departement, aujourdhui: date) -> list[LigneStructure]:
     structures = list(
         Structure.objects.filter(departement=departement)
@@ -191,18 +208,8 @@ def _lignes(departement, aujourdhui: date) -> list[LigneStructure]:
         lignes[pk].formes = len(agents)
 
     avant, debut, fin = periodes(aujourdhui)
-    activite = (
-        Agregat.objects.filter(dans_dep, dimension=Dimension.TOTAL, mois__gte=avant, mois__lt=fin)
-        .values("structure_id")
-        .annotate(
-            courant=Sum("nombre", filter=Q(mois__gte=debut)),
-            precedent=Sum("nombre", filter=Q(mois__lt=debut)),
-        )
-        .order_by()
-    )
-    for a in activite:
-        lignes[a["structure_id"]].demandes = a["courant"] or 0
-        lignes[a["structure_id"]].demandes_precedentes = a["precedent"] or 0
+    for sid, (courant, precedent) in lire_activite(departement, avant, debut, fin).items():
+        lignes[sid].demandes, lignes[sid].demandes_precedentes = courant, precedent
 
     ouvertes = ~Q(statut__in=STATUTS_CLOS)
     escalades = (
