@@ -22,7 +22,15 @@ from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
-from benchmarks.commun import client_de, environnement, ligne, preparer_base, titre, utilisateur  # noqa: E402
+from benchmarks.commun import (  # noqa: E402
+    Compteur,
+    client_de,
+    environnement,
+    ligne,
+    preparer_base,
+    titre,
+    utilisateur,
+)
 
 BASE = "franceservices_bench_pratiques"
 ENV = environnement(BASE)
@@ -120,14 +128,15 @@ def main():
             ("HTML", f"/statistiques/pratiques/?portee={valeur}&mois={MOIS:%Y-%m}"),
             ("PDF", f"/statistiques/pratiques/rapport.pdf?portee={valeur}&mois={MOIS:%Y-%m}"),
         ):
-            with CaptureQueriesContext(connection) as requetes:
+            requetes = Compteur()  # (le client referme la connexion : CaptureQueriesContext ne verrait rien)
+            with connection.execute_wrapper(requetes):
                 reponse = client.get(url)
             if reponse.status_code != 200:
                 ligne(f"{nom}, {format_} : réponse {reponse.status_code}")
                 continue
             duree = mediane(lambda url=url: client.get(url), n=3)
             ligne(
-                f"{nom}, {format_} : {duree:.0f} ms, {len(requetes)} requêtes, "
+                f"{nom}, {format_} : {duree:.0f} ms, {len(requetes.requetes)} requêtes, "
                 f"{len(reponse.content) / 1024:.0f} Ko"
             )
 

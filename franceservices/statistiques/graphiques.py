@@ -113,7 +113,7 @@ def courbes(
     series: list[tuple[str, list[float | None]]],
 ) -> SafeString:
     """Courbes de parts (%) par mois ; un mois sans donnée (None) interrompt la courbe."""
-    x0, x1, y_haut, y_bas = 60, LARGEUR - 20, 16, 216
+    x0, x1, y_haut, y_bas = 60, LARGEUR - 36, 16, 216
     legende, h_legende = _legende([s[0] for s in series], y_bas + 50, traits=True)
     hauteur = int(y_bas + 50 + h_legende + 6)
     maximum = _maximum([v for _, valeurs in series for v in valeurs])
