@@ -79,6 +79,20 @@ def enregistrer_objectif(*, par, form, request=None):
     return objectif
 
 
+@transaction.atomic
+def enregistrer_point(*, par, form, request=None):
+    creation = form.instance.pk is None
+    point = form.save()
+    journaliser(
+        Evenement.VISITE,
+        request=request,
+        acteur=par,
+        cible=point,
+        details={"operation": "grille_ajout" if creation else "grille_modification", "actif": point.actif},
+    )
+    return point
+
+
 # — Relances des actions échues —
 
 

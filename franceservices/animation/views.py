@@ -128,7 +128,7 @@ def grille(request, pk=None):
     instance = get_object_or_404(PointControle, pk=pk) if pk else None
     form = PointControleForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        actions.enregistrer_point(par=request.user, form=form, request=request)
         messages.success(request, "Grille de visite enregistrée.")
         return redirect("animation:grille")
     return render(
@@ -159,6 +159,7 @@ def departement(request, code):
             "a": a,
             "dep": dep,
             "peut_ecrire": _peut_ecrire(perimetre, dep.pk),
+            "explication": perimetre.explication(),
             "seuil": str(atypiques.SEUIL).replace(".", ","),
             "minimum_sites": atypiques.MINIMUM_SITES,
         },

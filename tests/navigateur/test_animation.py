@@ -99,6 +99,13 @@ def test_animateur_consulte_son_departement_et_enregistre_une_visite(page, conte
     expect(page.locator("#table-grille")).to_contain_text("Horaires du samedi absents")
     assert auditer(page, axe) == []
 
+    page.goto("/animation/departements/16/visites/")
+    expect(page.locator("#table-visites")).to_contain_text(comptes["structure"].nom)
+    assert auditer(page, axe) == []
+    page.goto("/animation/departements/16/actions/")
+    expect(page.locator("[data-vide]")).to_contain_text("Aucune action de suivi en retard")
+    assert auditer(page, axe) == []
+
     visite = Visite.objects.get(structure=comptes["structure"])
     assert visite.auteur == comptes["animateur"]
     assert ActionSuivi.objects.filter(visite=visite).count() == 2
