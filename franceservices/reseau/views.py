@@ -42,6 +42,7 @@ SANS_ORGANISATION = (
     "départementaux et aux préfectures (leur département), et aux référents nationaux des partenaires (les "
     "informations de leur partenaire)."
 )
+SANS_HABILITATION = "La vie du réseau est réservée aux personnes habilitées dans le réseau France services."
 PERIODES = {"a_venir": "À venir", "passes": "Passés", "annules": "Annulés"}
 
 
@@ -72,6 +73,8 @@ def publications_visibles(utilisateur, maintenant=None):
 def accueil(request):
     user, maintenant = request.user, timezone.now()
     perimetre = perimetre_de(user)
+    if perimetre.est_vide:
+        return refuser(request, "Vie du réseau", SANS_HABILITATION)
     evenements = _avec_ma_participation(
         EvenementReseau.objects.visible_par(user).a_venir(maintenant).select_related("departement", "region"),
         user,
@@ -98,6 +101,8 @@ def accueil(request):
 @require_GET
 def evenements(request):
     user, maintenant = request.user, timezone.now()
+    if perimetre_de(user).est_vide:
+        return refuser(request, "Événements du réseau", SANS_HABILITATION)
     periode = request.GET.get("periode")
     if periode not in PERIODES:
         periode = "a_venir"
@@ -419,6 +424,8 @@ def actualites(request):
         type_ = ""
     vue = request.GET.get("vue", "")
     perimetre = perimetre_de(user)
+    if perimetre.est_vide:
+        return refuser(request, "Actualités du réseau", SANS_HABILITATION)
     organise = peut_organiser(perimetre)
     if vue == "gerees" and organise:
         qs = Publication.objects.gerables_par(user).annotate(nb_lectures=Count("lectures"))

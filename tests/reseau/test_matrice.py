@@ -104,9 +104,11 @@ def test_matrice(client, monde, qui):
         client.post(reverse("reseau:inscrire", args=[a_venir])).status_code,
     )
     assert obtenu == attendu
-    # Les listes et l'accueil s'ouvrent à tous, bornées au périmètre.
+    # Les listes et l'accueil s'ouvrent à toute personne habilitée, bornées à son périmètre.
     for nom in ("reseau:accueil", "reseau:evenements", "reseau:actualites"):
-        assert client.get(reverse(nom)).status_code == 200
+        assert client.get(reverse(nom)).status_code == (403 if qui == "sans_habilitation" else 200)
+    if qui == "sans_habilitation":
+        return
     liste = client.get(reverse("reseau:evenements")).content.decode()
     assert (f'data-evenement="{a_venir}"' in liste) == (attendu[0] == 200)
 
