@@ -384,3 +384,19 @@ def test_index_oriente_selon_le_role(client, monde):
     assert client.get(reverse("animation:index"))["Location"] == reverse("animation:visites")
     f.connecter(client, monde["agent"])
     assert client.get(reverse("animation:index")).status_code == 403
+
+
+def test_departement_sans_france_services_et_parametres_fantaisistes(client, monde):
+    from franceservices.territoires.models import Departement
+
+    vide = Departement.objects.exclude(structures__isnull=False).order_by("code").first()
+    f.connecter(client, monde["national"])
+    r = client.get(reverse("animation:departement", args=[vide.code]))
+    assert r.status_code == 200 and "Aucune France services dans ce département." in r.content.decode()
+    f.connecter(client, monde["animateur"])
+    assert (
+        client.get(reverse("animation:nouvelle_visite", args=["16"]), {"structure": "abc"}).status_code == 200
+    )
+    r = client.get(reverse("animation:visites_departement", args=["16"]), {"page": "zzz"})
+    assert r.status_code == 200 and "Aucune visite ne correspond" in r.content.decode()
+    assert client.get(reverse("animation:marquer_action", args=[1])).status_code == 405
