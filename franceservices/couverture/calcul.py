@@ -150,6 +150,7 @@ def plus_proches(
         meilleures = [km_en_corde2(resultats[i][0]) if bornes is not None else 5.0 for i in indices]
         pks: list[int | None] = [None] * len(indices)
         membres = [origines[i] for i in indices]
+        actifs = list(range(len(indices)))
         lat_max = max(abs(ci * TAILLE_CELLULE), abs((ci + 1) * TAILLE_CELLULE))
         visitees: set[tuple[int, int]] = set()
         for r in range(max_anneau + 1):
@@ -166,21 +167,25 @@ def plus_proches(
                     pts = cellules_sites.get(cellule)
                     if pts:
                         lots.append(pts)
+            coords = [(n, membres[n].x, membres[n].y, membres[n].z) for n in actifs]
             for pts in lots:
                 for s in pts:
-                    sx, sy, sz = s.x, s.y, s.z
-                    for n, o in enumerate(membres):
-                        dx, dy, dz = o.x - sx, o.y - sy, o.z - sz
+                    sx, sy, sz, spk = s.x, s.y, s.z, s.pk
+                    for n, ox, oy, oz in coords:
+                        dx, dy, dz = ox - sx, oy - sy, oz - sz
                         d2 = dx * dx + dy * dy + dz * dz
                         if d2 < meilleures[n] or (
-                            d2 == meilleures[n] and pks[n] is not None and s.pk < pks[n]
+                            d2 == meilleures[n] and pks[n] is not None and spk < pks[n]
                         ):
                             meilleures[n] = d2
-                            pks[n] = s.pk
+                            pks[n] = spk
             if dernier:
                 break
-            # Arrêt : aucun site hors des anneaux 0..r ne peut battre la pire des meilleures distances.
-            if corde_en_km(max(meilleures) ** 0.5) < borne_hors_anneaux(lat_max, r):
+            # Une origine a fini quand aucun site hors des anneaux 0..r ne peut battre sa meilleure distance ;
+            # les suivantes continuent seules (anneau suivant).
+            borne = km_en_corde2(borne_hors_anneaux(lat_max, r))
+            actifs = [n for n in actifs if meilleures[n] >= borne]
+            if not actifs:
                 break
         for n, i in enumerate(indices):
             if pks[n] is not None:
