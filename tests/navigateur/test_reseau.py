@@ -48,12 +48,14 @@ def comptes(serveur, django_db_blocker):
         agent = personne(Role.AGENT, structure=structure, email=f"agent@{DOMAINE}")
         agent.first_name, agent.last_name = "Inès", "Lacombe"
         agent.save()
+        national = personne(Role.EQUIPE_NATIONALE, email=f"national@{DOMAINE}")
         try:
             yield {
                 "blocker": django_db_blocker,
                 "departement": structure.departement,
                 "animateur": session_connectee(animateur),
                 "agent": session_connectee(agent),
+                "national": session_connectee(national),
             }
         finally:
             EvenementReseau.objects.filter(titre__endswith="(parcours réseau)").delete()
@@ -163,3 +165,20 @@ def test_parcours_reseau(page, contexte, serveur, comptes, axe):
             Lecture.objects.filter(publication__titre=ACTUALITE, personne__email=f"agent@{DOMAINE}").count()
             == 1
         )
+
+
+def test_formulaires_de_l_equipe_nationale(page, contexte, serveur, comptes, axe):
+    """Tous les périmètres proposés (national, région, département), partenaire, public : erreurs
+    accessibles."""
+    _connecter(contexte, serveur, comptes["national"])
+    page.goto("/vie-du-reseau/evenements/nouveau/")
+    assert auditer(page, axe) == []
+    page.locator("label[for=id_portee_1]").click()  # une région, sans la choisir
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#id_region_error")).to_have_text("Choisissez la région de la diffusion.")
+    expect(page.locator("#id_titre_error")).to_be_visible()
+    assert auditer(page, axe) == []
+    page.goto("/vie-du-reseau/actualites/nouvelle/")
+    assert auditer(page, axe) == []
+    page.goto("/vie-du-reseau/actualites/?vue=gerees")
+    assert auditer(page, axe) == []

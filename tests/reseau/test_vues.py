@@ -286,3 +286,63 @@ def test_refus_pour_qui_n_organise_pas(client, monde):
     for nom in ("reseau:nouvel_evenement", "reseau:nouvelle_actualite"):
         reponse = client.get(reverse(nom))
         assert reponse.status_code == 403 and "réservé" in _texte(reponse)
+
+
+def test_modification_heure_locale_et_audit(client, monde):
+    reunion = f.departement("974")
+    animateur = f.animateur(reunion)
+    e = f.evenement(departement=reunion, titre="Réunion à La Réunion")
+    e.debut = e.debut.replace(hour=5, minute=0, second=0, microsecond=0)  # UTC : 9 h à La Réunion
+    e.fin = e.debut + timedelta(hours=2)
+    e.save()
+    f.connecter(client, animateur)
+    url = reverse("reseau:modifier_evenement", args=[e.pk])
+    html = _texte(client.get(url))
+    assert f'value="{e.debut_local:%Y-%m-%d}T09:00"' in html
+    reponse = client.post(
+        url,
+        {
+            "type": "reunion",
+            "titre": "Réunion à La Réunion, salle changée",
+            "debut": f"{e.debut_local:%Y-%m-%d}T09:00",
+            "fin": f"{e.debut_local:%Y-%m-%d}T11:00",
+            "lieu": "Saint-Denis, salle 4",
+            "portee": "departement",
+            "departement": str(reunion.pk),
+            "public": ["agent", "responsable"],
+        },
+        follow=True,
+    )
+    assert "Modifications enregistrées." in _texte(reponse)
+    e.refresh_from_db()
+    assert e.titre.endswith("salle changée") and e.debut_local.strftime("%H:%M") == "09:00"
+    audit = EvenementAudit.objects.filter(evenement=Evenement.RESEAU_EVENEMENT, cible_id=str(e.pk)).get()
+    assert audit.details["action"] == "modification" and "titre" in audit.details["champs"]
+
+
+def test_referent_national_organise_une_information_de_son_partenaire(client, monde):
+    from franceservices.partenaires.models import Partenaire
+
+    partenaire = Partenaire.objects.order_by("pk").first()
+    referent = personne(Role.REFERENT_PARTENAIRE, partenaire=partenaire)
+    debut = timezone.localtime() + timedelta(days=5)
+    f.connecter(client, referent)
+    reponse = client.post(
+        reverse("reseau:nouvel_evenement"),
+        {
+            "type": "partenaire",
+            "titre": "Nouveautés de la prime (information partenaire)",
+            "debut": debut.strftime("%Y-%m-%dT10:00"),
+            "fin": debut.strftime("%Y-%m-%dT11:00"),
+            "lien": "https://webinaire.exemple.fr/prime",
+            "portee": "national",
+            "partenaire": str(partenaire.pk),
+            "public": ["agent"],
+        },
+        follow=True,
+    )
+    assert reponse.status_code == 200 and "Événement créé." in _texte(reponse)
+    e = EvenementReseau.objects.get(titre__startswith="Nouveautés de la prime")
+    assert e.partenaire == partenaire and e.portee == "national"
+    f.connecter(client, monde["agent"])  # un agent de Charente est invité (national)
+    assert client.get(reverse("reseau:evenement", args=[e.pk])).status_code == 200
