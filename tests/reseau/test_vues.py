@@ -346,3 +346,17 @@ def test_referent_national_organise_une_information_de_son_partenaire(client, mo
     assert e.partenaire == partenaire and e.portee == "national"
     f.connecter(client, monde["agent"])  # un agent de Charente est invité (national)
     assert client.get(reverse("reseau:evenement", args=[e.pk])).status_code == 200
+
+
+def test_pastille_du_menu(monde):
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import Context, Template
+
+    gabarit = Template("{% load reseau %}{% non_lues_reseau u as n %}[{{ n }}]")
+    lue = f.publication(departement=monde["d"])
+    f.publication(departement=monde["d"])
+    f.publication(departement=f.departement("24"))
+    Lecture.objects.create(publication=lue, personne=monde["agent"])
+    assert gabarit.render(Context({"u": monde["agent"]})) == "[1]"
+    assert gabarit.render(Context({"u": AnonymousUser()})) == "[0]"
+    assert gabarit.render(Context({"u": personne()})) == "[0]"
