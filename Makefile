@@ -59,6 +59,7 @@ periodiques: migrate ## Tâches périodiques, idempotentes (à lancer toutes les
 	$(MANAGE) alerter_formation_initiale
 	$(MANAGE) rappeler_sessions_formation
 	$(MANAGE) envoyer_courriels_formation
+	$(MANAGE) relancer_actions_visite
 
 lint: install ## Ruff (lint + format) et migrations à jour
 	$(RUN) ruff check .

@@ -199,7 +199,7 @@ if __name__ == "__main__":
     # Activité à l'échelle du réseau : base PostgreSQL dédiée, processus à part (autres réglages).
     subprocess.run([sys.executable, str(RACINE / "benchmarks" / "activite.py")], check=False)
     # Bouquet de services : recherche dans 2 000+ fiches, boîte d'un référent à 10 000 escalades.
-    # Accès : agenda, rappels, guichet unique, réservations concurrentes.
+    # Accès : agenda, rappels, guichet unique, réservations concurrentes. Formation. Pilotage du réseau.
     for banc in (
         "recherche_fiches.py",
         "escalades.py",
@@ -210,5 +210,11 @@ if __name__ == "__main__":
         "reservations.py",
         "attestations.py",
         "formations.py",
+        # Pilotage du réseau (issue 8).
+        "label.py",
+        "animation.py",
+        "reseau.py",
+        "couverture.py",
+        "pratiques.py",
     ):
         subprocess.run([sys.executable, str(RACINE / "benchmarks" / banc)], check=False)
