@@ -104,8 +104,6 @@ def index(request):
         "aujourdhui": aujourdhui,
     }
     departements = droits.departements_visibles(perimetre).select_related("region").order_by("code")
-    if not perimetre.national and len(perimetre.departements_pilotes) == 1 and not perimetre.structures:
-        return redirect("label:departement", departements.get().code)
     regions = None
     region = request.GET.get("region", "")
     if perimetre.national:

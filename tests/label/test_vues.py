@@ -66,7 +66,7 @@ MATRICE = {
         "constat_ici": 403,
     },
     "animateur": {
-        "index": 302,
+        "index": 200,
         "departement": 200,
         "departement_ailleurs": 404,
         "structure_ici": 200,
@@ -84,7 +84,7 @@ MATRICE = {
         "constat_ici": 404,
     },
     "prefecture": {
-        "index": 302,
+        "index": 200,
         "departement": 200,
         "departement_ailleurs": 404,
         "structure_ici": 200,
@@ -368,3 +368,10 @@ def test_resumes_en_requetes_fixes(django_assert_max_num_queries):
         "non_conformes",
         "prochaine_echeance",
     }
+
+
+def test_index_animateur_son_departement_seulement(client, monde):
+    f.connecter(client, monde["comptes"]["animateur"])
+    html = client.get(reverse("label:index")).content.decode()
+    assert 'data-departement="16"' in html and 'data-departement="15"' not in html
+    assert "animateur départemental" in html  # la phrase du périmètre

@@ -110,6 +110,9 @@ def test_prefecture_ouvre_l_audit_puis_suspend(page, contexte, serveur, comptes,
     _connecter(contexte, serveur, comptes["prefecture"])
     structure = comptes["structure"]
     page.goto("/label/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Label France services")
+    assert auditer(page, axe) == []
+    page.get_by_role("link", name="Charente (16)").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Label — Charente")
     assert auditer(page, axe) == []
     page.get_by_role("link", name=structure.nom, exact=True).click()
