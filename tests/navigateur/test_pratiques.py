@@ -77,9 +77,10 @@ def test_animateur_ouvre_change_de_mois_et_telecharge_le_pdf(page, contexte, ser
     expect(page.locator("[data-sans-comparaison]")).to_contain_text("septembre 2025")
     assert auditer(page, axe) == []
 
-    # Télécharger le PDF du mois affiché (journalisé).
-    with page.expect_download() as telechargement:
-        page.get_by_role("link", name="Télécharger le rapport (PDF)").click()
+    # Télécharger le PDF du mois affiché (journalisé). WeasyPrint met quelques secondes (plus sur une
+    # machine chargée) : délais larges.
+    with page.expect_download(timeout=120_000) as telechargement:
+        page.get_by_role("link", name="Télécharger le rapport (PDF)").click(timeout=120_000)
     assert telechargement.value.suggested_filename.endswith("-2026-09.pdf")
     contenu = telechargement.value.path().read_bytes()
     assert contenu.startswith(b"%PDF")
