@@ -60,6 +60,8 @@ periodiques: migrate ## Tâches périodiques, idempotentes (à lancer toutes les
 	$(MANAGE) rappeler_sessions_formation
 	$(MANAGE) envoyer_courriels_formation
 	$(MANAGE) relancer_actions_visite
+	$(MANAGE) envoyer_courriels_reseau
+	$(MANAGE) suivre_labels
 
 lint: install ## Ruff (lint + format) et migrations à jour
 	$(RUN) ruff check .

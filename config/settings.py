@@ -370,4 +370,6 @@ SMS_FICHIER = os.environ.get("SMS_FICHIER", str(BASE_DIR / "var" / "sms.jsonl"))
 FORMATION_INITIALE_DELAI_MOIS = int(os.environ.get("FORMATION_INITIALE_DELAI_MOIS", "6"))
 # Tentatives d'envoi d'un courriel d'inscription avant l'« échec définitif » (reprises par envoyer_courriels_formation).
 FORMATION_COURRIEL_TENTATIVES_MAX = int(os.environ.get("FORMATION_COURRIEL_TENTATIVES_MAX", "5"))
+# Vie du réseau : taille maximale d'un document joint à un événement ou à une actualité (octets).
+RESEAU_DOCUMENT_TAILLE_MAX = int(os.environ.get("RESEAU_DOCUMENT_TAILLE_MAX", str(10 * 1024 * 1024)))
 FORMATION_AGENTS_FORMES_MINIMUM = int(os.environ.get("FORMATION_AGENTS_FORMES_MINIMUM", "2"))

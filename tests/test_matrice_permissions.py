@@ -447,6 +447,11 @@ OUVERTES = {
     "statistiques:orientations": {"national", "animateur", "prefecture", "referent"},
     "formations:catalogue": {"agent", "responsable", "animateur", "prefecture", "national"},
     "formations:gestion": {"animateur", "national"},
+    # Pilotage du réseau (issue 8).
+    "couverture:index": {"animateur", "prefecture", "national"},
+    "label:index": {"agent", "responsable", "animateur", "prefecture", "national"},
+    "reseau:accueil": {"agent", "responsable", "animateur", "prefecture", "national", "referent", "conseiller"},
+    "statistiques:pratiques": {"agent", "responsable", "animateur", "prefecture", "national"},
 }
 
 
@@ -470,5 +475,6 @@ def test_liens_de_l_espace_tous_ouverts(monde, role):
     liens = {lien for lien in liens if not lien.startswith(("/static/", "/deconnexion", "/oidc/"))}
     for page_de_l_acces, ouverte_a in OUVERTES.items():
         assert (reverse(page_de_l_acces) in liens) == (role in ouverte_a), page_de_l_acces
-    fermes = {lien: client.get(lien).status_code for lien in sorted(liens)}
+    # Une tuile peut mener à une page d'aiguillage (ex. /animation/ → le département de l'animateur).
+    fermes = {lien: client.get(lien, follow=True).status_code for lien in sorted(liens)}
     assert {lien: code for lien, code in fermes.items() if code != 200} == {}

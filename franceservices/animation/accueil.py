@@ -39,24 +39,35 @@ def periodes(aujourdhui: date) -> tuple[date, date, date]:
     return decaler_mois(debut, -MOIS_ACTIVITE), debut, courant
 
 
-# — Label : isolé pour que l'application du label y branche son résumé de conformité —
+# — Label : état du cycle et conformité, calculés par l'application du label —
 
 
 @dataclass(frozen=True)
 class EtatLabel:
     labellisee_le: date | None
-    resume: str = ""  # résumé de conformité (à venir)
-    conforme: bool | None = None
+    resume: str = ""  # « Labellisée ; 11 critères conformes sur 13 »
+    conforme: bool | None = None  # aucun critère non conforme
+    non_conformes: tuple[str, ...] = ()
+    echeance_depassee: bool = False
 
 
 def etat_label(structure_ids) -> dict[int, EtatLabel]:
-    """État du label de chaque France services : pour l'instant sa date de labellisation (une requête)."""
-    return {
-        pk: EtatLabel(labellisee_le=d)
-        for pk, d in Structure.objects.filter(pk__in=list(structure_ids)).values_list(
-            "pk", "date_labellisation"
+    """État du label de chaque France services (date du registre, cycle, conformité aux critères) en un nombre
+    fixe de requêtes (`label.conformite.resumes`)."""
+    from franceservices.label.conformite import resumes
+
+    ids = list(structure_ids)
+    dates = dict(Structure.objects.filter(pk__in=ids).values_list("pk", "date_labellisation"))
+    etats = {}
+    for pk, r in resumes(ids).items():
+        etats[pk] = EtatLabel(
+            labellisee_le=dates.get(pk),
+            resume=f"{r.etat} ; {r.texte}" + (f", {r.a_verifier} à vérifier" if r.a_verifier else ""),
+            conforme=not r.nb_non_conformes,
+            non_conformes=tuple(r.non_conformes),
+            echeance_depassee=r.echeance_depassee,
         )
-    }
+    return etats
 
 
 @dataclass

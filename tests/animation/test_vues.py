@@ -106,7 +106,7 @@ def test_accueil_requetes_fixes(client, django_assert_max_num_queries, monde):
         assert r.status_code == 200
         comptes[code] = len(requetes)
     assert comptes["16"] == comptes["59"], comptes
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(40):  # dont une quinzaine pour la conformité au label
         client.get(reverse("animation:departement", args=["59"]))
 
 
