@@ -450,7 +450,15 @@ OUVERTES = {
     # Pilotage du réseau (issue 8).
     "couverture:index": {"animateur", "prefecture", "national"},
     "label:index": {"agent", "responsable", "animateur", "prefecture", "national"},
-    "reseau:accueil": {"agent", "responsable", "animateur", "prefecture", "national", "referent", "conseiller"},
+    "reseau:accueil": {
+        "agent",
+        "responsable",
+        "animateur",
+        "prefecture",
+        "national",
+        "referent",
+        "conseiller",
+    },
     "statistiques:pratiques": {"agent", "responsable", "animateur", "prefecture", "national"},
 }
 
