@@ -31,6 +31,7 @@ migrate: install ## Applique les migrations
 
 import: migrate ## Importe le référentiel s'il ne l'est pas encore (REFERENCE_DATA_DIR)
 	$(MANAGE) importer_referentiel --si-vide
+	$(MANAGE) calculer_couverture
 
 demo: import ## Crée (ou remet en état) les comptes de démonstration, un par rôle (DEBUG seulement)
 	$(MANAGE) creer_comptes_demo
@@ -62,6 +63,7 @@ periodiques: migrate ## Tâches périodiques, idempotentes (à lancer toutes les
 	$(MANAGE) relancer_actions_visite
 	$(MANAGE) envoyer_courriels_reseau
 	$(MANAGE) suivre_labels
+	$(MANAGE) calculer_couverture
 
 lint: install ## Ruff (lint + format) et migrations à jour
 	$(RUN) ruff check .

@@ -372,4 +372,8 @@ FORMATION_INITIALE_DELAI_MOIS = int(os.environ.get("FORMATION_INITIALE_DELAI_MOI
 FORMATION_COURRIEL_TENTATIVES_MAX = int(os.environ.get("FORMATION_COURRIEL_TENTATIVES_MAX", "5"))
 # Vie du réseau : taille maximale d'un document joint à un événement ou à une actualité (octets).
 RESEAU_DOCUMENT_TAILLE_MAX = int(os.environ.get("RESEAU_DOCUMENT_TAILLE_MAX", str(10 * 1024 * 1024)))
+# Couverture du territoire : route estimée = facteur de détour × distance à vol d'oiseau (hypothèse du projet,
+# fourchette 1,2–1,4 de la littérature sur la sinuosité des réseaux routiers) ; seuils de distance affichés (km).
+COUVERTURE_FACTEUR_DETOUR = float(os.environ.get("COUVERTURE_FACTEUR_DETOUR", "1.3"))
+COUVERTURE_SEUILS_KM = (10, 20, 30)
 FORMATION_AGENTS_FORMES_MINIMUM = int(os.environ.get("FORMATION_AGENTS_FORMES_MINIMUM", "2"))
