@@ -122,3 +122,43 @@ class FiltresJournal(forms.Form):
             return {}
         self.is_valid()
         return {nom: str(valeur) for nom, valeur in self.cleaned_data.items() if valeur not in ("", None)}
+
+
+MOTIF_ANNULATION_MAX = 300
+
+
+class FormulaireAnnulation(forms.Form):
+    """Annulation (session de formation, événement du réseau…) : un motif communiqué aux personnes concernées
+    (espaces réduits) et une case de confirmation. Les sous-classes donnent `aide_motif` et
+    `libelle_confirmation`."""
+
+    aide_motif = ""
+    libelle_confirmation = "Je confirme l'annulation."
+
+    motif = forms.CharField(
+        label="Motif de l'annulation",
+        max_length=MOTIF_ANNULATION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Indiquez le motif de l'annulation.",
+            "max_length": f"Le motif tient en {MOTIF_ANNULATION_MAX} caractères au plus.",
+        },
+    )
+    confirmation = forms.BooleanField(
+        error_messages={"required": "Cochez la case pour confirmer l'annulation."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from dsfr.utils import dsfr_input_class_attr
+
+        super().__init__(*args, **kwargs)
+        self.fields["motif"].help_text = self.aide_motif
+        self.fields["confirmation"].label = self.libelle_confirmation
+        for visible in self.visible_fields():
+            dsfr_input_class_attr(visible)
+
+    def clean_motif(self):
+        motif = " ".join((self.cleaned_data.get("motif") or "").split())
+        if not motif:
+            raise ValidationError("Indiquez le motif de l'annulation.")
+        return motif

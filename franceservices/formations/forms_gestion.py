@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from franceservices.comptes.models import Utilisateur
+from franceservices.core.forms import FormulaireAnnulation
 from franceservices.partenaires.models import Partenaire
 from franceservices.rendezvous.forms_gestion import FormulaireModeleDsfr
 from franceservices.territoires.models import Departement
@@ -22,7 +23,6 @@ from franceservices.territoires.models import Departement
 from .models import Format, Inscription, Module, Session, Statut
 
 CAPACITE_MIN, CAPACITE_MAX = 1, 500
-MOTIF_MAX = 300
 DATE_HEURE = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 FORMATS_DATE_HEURE = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M"]
 CHOIX_INCONNU = "Choix inconnu : choisissez dans la liste."
@@ -168,34 +168,9 @@ class SessionForm(FormulaireModeleDsfr):
         return super().save(commit=commit)
 
 
-class AnnulationSessionForm(forms.Form):
-    motif = forms.CharField(
-        label="Motif de l'annulation",
-        max_length=MOTIF_MAX,
-        help_text="Communiqué aux agents inscrits, par exemple « formateur indisponible ».",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={
-            "required": "Indiquez le motif de l'annulation.",
-            "max_length": f"Le motif tient en {MOTIF_MAX} caractères au plus.",
-        },
-    )
-    confirmation = forms.BooleanField(
-        label="Je confirme l'annulation : les inscriptions seront annulées.",
-        error_messages={"required": "Cochez la case pour confirmer l'annulation."},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from dsfr.utils import dsfr_input_class_attr
-
-        for visible in self.visible_fields():
-            dsfr_input_class_attr(visible)
-
-    def clean_motif(self):
-        motif = (self.cleaned_data.get("motif") or "").strip()
-        if not motif:
-            raise ValidationError("Indiquez le motif de l'annulation.")
-        return motif
+class AnnulationSessionForm(FormulaireAnnulation):
+    aide_motif = "Communiqué aux agents inscrits, par exemple « formateur indisponible »."
+    libelle_confirmation = "Je confirme l'annulation : les inscriptions seront annulées."
 
 
 def _atteignables(depart: set[int]) -> set[int]:

@@ -14,6 +14,7 @@ from dsfr.utils import dsfr_input_class_attr
 
 from franceservices.activite.forms import resoudre_commune
 from franceservices.comptes.models import Role
+from franceservices.core.forms import FormulaireAnnulation
 from franceservices.escalades.forms import MultipleFileInput
 from franceservices.partenaires.models import Partenaire
 from franceservices.structures.horaires import fuseau_du_departement
@@ -31,7 +32,6 @@ from .models import (
 )
 
 CAPACITE_MAX = 2000
-MOTIF_MAX = 300
 DATE_HEURE = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 FORMATS_DATE_HEURE = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M"]
 CHOIX_INCONNU = "Choix inconnu : choisissez dans la liste."
@@ -273,31 +273,9 @@ class EvenementForm(DiffusionMixin, forms.ModelForm):
         return super().save(commit=commit)
 
 
-class AnnulationForm(forms.Form):
-    motif = forms.CharField(
-        label="Motif de l'annulation",
-        max_length=MOTIF_MAX,
-        help_text="Communiqué aux inscrits, par exemple « intervenant indisponible ».",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={
-            "required": "Indiquez le motif de l'annulation.",
-            "max_length": f"Le motif tient en {MOTIF_MAX} caractères au plus.",
-        },
-    )
-    confirmation = forms.BooleanField(
-        label="Je confirme l'annulation : les inscrits seront prévenus par courriel.",
-        error_messages={"required": "Cochez la case pour confirmer l'annulation."},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _dsfr(self)
-
-    def clean_motif(self):
-        motif = " ".join((self.cleaned_data.get("motif") or "").split())
-        if not motif:
-            raise ValidationError("Indiquez le motif de l'annulation.")
-        return motif
+class AnnulationForm(FormulaireAnnulation):
+    aide_motif = "Communiqué aux inscrits, par exemple « intervenant indisponible »."
+    libelle_confirmation = "Je confirme l'annulation : les inscrits seront prévenus par courriel."
 
 
 class CompteRenduForm(forms.Form):
