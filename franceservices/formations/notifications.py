@@ -194,8 +194,8 @@ def contenu(inscription, sorte: str) -> dict:
 def courriels(inscription, sorte: str, adresses: list[str]) -> list[EmailMultiAlternatives]:
     """Un message par destinataire (les responsables ne voient pas les adresses des autres)."""
     ctx = {**contenu(inscription, sorte), "details": details(inscription.session)}
-    texte = render_to_string("formations/courriels/message.txt", ctx)
-    html = render_to_string("formations/courriels/message.html", ctx)
+    texte = render_to_string("ui/courriels/message.txt", ctx)
+    html = render_to_string("ui/courriels/message.html", ctx)
     resultat = []
     for adresse in adresses:
         message = EmailMultiAlternatives(

@@ -91,11 +91,11 @@ def courriel(evenement, sorte: str, personne) -> EmailMultiAlternatives:
     ctx = contenu(evenement, sorte, personne)
     message = EmailMultiAlternatives(
         subject=ctx["sujet"],
-        body=render_to_string("reseau/courriels/message.txt", ctx),
+        body=render_to_string("ui/courriels/message.txt", ctx),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[personne.email],
     )
-    message.attach_alternative(render_to_string("reseau/courriels/message.html", ctx), "text/html")
+    message.attach_alternative(render_to_string("ui/courriels/message.html", ctx), "text/html")
     return message
 
 
