@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "franceservices.animation",
     "franceservices.reseau",
     "franceservices.couverture",
+    "franceservices.orientations",
+    "franceservices.droits",
     "franceservices.statistiques",
 ]
 

@@ -40,5 +40,7 @@ urlpatterns = [
     path("animation/", include("franceservices.animation.urls")),
     path("vie-du-reseau/", include("franceservices.reseau.urls")),
     path("couverture/", include("franceservices.couverture.urls")),
+    path("orientations/", include("franceservices.orientations.urls")),
+    path("droits/", include("franceservices.droits.urls")),
     path("", include("franceservices.statistiques.urls")),
 ]

@@ -57,6 +57,9 @@ class Evenement(models.TextChoices):
     VISITE = "visite", "Animation : visite d'une France services ou action de suivi"
     RESEAU_EVENEMENT = "reseau_evenement", "Vie du réseau : événement créé, modifié, annulé ; présences"
     RESEAU_PUBLICATION = "reseau_publication", "Vie du réseau : actualité ou ressource publiée ou retirée"
+    MEDIATION_IMPORT = "mediation_import", "Lieux de médiation numérique importés"
+    ORIENTATION = "orientation", "Orientation entre France services et conseiller numérique (envoi, réponse)"
+    ESTIMATION_DROITS = "estimation_droits", "Estimation des droits : enregistrement anonymisé consenti"
 
 
 class EvenementAuditQuerySet(models.QuerySet):

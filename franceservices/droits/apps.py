@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DroitsConfig(AppConfig):
+    name = "franceservices.droits"
+    verbose_name = "Estimation des droits (OpenFisca)"
