@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "droits"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.accueil, name="accueil"),
+]
