@@ -33,7 +33,7 @@ from .forms import (
     nouvelle_ligne,
     partenaires_proposes,
 )
-from .models import Canal, Demande, Favori, Origine
+from .models import Autonomie, Canal, Demande, Favori, Origine
 
 PREFIXE = "demandes"
 PAR_PAGE = 50
@@ -156,6 +156,7 @@ def saisie(request):
     proposes = partenaires_proposes(structures, catalogue)
     nouvelle = None
     fiche_consultee = None
+    autonomie_diagnostic = ""
     if request.method == "POST" and "ajouter" in request.POST and not en_json:
         # « Ajouter une demande à cette visite » sans script : on réaffiche la saisie avec une ligne de plus.
         total = min(_entier_ou(request.POST.get(f"{PREFIXE}-TOTAL_FORMS"), 1), 19)
@@ -207,8 +208,16 @@ def saisie(request):
             .first()
         ) or {}
         structure = structures[0].pk if len(structures) == 1 else derniere.get("structure_id")
+        # `?autonomie=` : niveau issu du diagnostic d'autonomie numérique (orientations:diagnostic).
+        autonomie_diagnostic = (
+            request.GET.get("autonomie") if request.GET.get("autonomie") in Autonomie.values else ""
+        )
         visite = VisiteForm(
-            initial={"structure": structure, "canal": derniere.get("canal") or Canal.ACCUEIL_PHYSIQUE},
+            initial={
+                "structure": structure,
+                "canal": derniere.get("canal") or Canal.ACCUEIL_PHYSIQUE,
+                "autonomie": autonomie_diagnostic,
+            },
             structures=structures,
         )
         ligne = nouvelle_ligne()
@@ -234,6 +243,7 @@ def saisie(request):
         {
             "titre": "Saisir une visite",
             "fiche_consultee": fiche_consultee,
+            "autonomie_diagnostic": Autonomie(autonomie_diagnostic).label if autonomie_diagnostic else "",
             "visite": visite,
             "demandes": demandes,
             "rapides": rapides,
