@@ -39,8 +39,49 @@ def charger_modele():
 
     _modele = CountryTaxBenefitSystem()
     _version = version("openfisca-france")
+    prechauffer()
     _chargement_s = round(time.perf_counter() - debut, 2)
     return _modele
+
+
+def prechauffer():
+    """Un premier calcul au démarrage : les paramètres et formules lus sont préparés avant la première requête
+    (sinon la première estimation paie plusieurs secondes de plus)."""
+    annee = time.localtime().tm_year
+    mois = [f"{annee - a}-{m:02d}" for a in (2, 1, 0) for m in range(1, 13)]
+    situation = {
+        "individus": {
+            "parent": {
+                "date_naissance": {"ETERNITY": f"{annee - 35}-01-01"},
+                "salaire_de_base": dict.fromkeys(mois, 1000),
+            },
+            "enfant": {"date_naissance": {"ETERNITY": f"{annee - 5}-01-01"}},
+        },
+        "familles": {"famille": {"parents": ["parent"], "enfants": ["enfant"]}},
+        "foyers_fiscaux": {"foyer": {"declarants": ["parent"], "personnes_a_charge": ["enfant"]}},
+        "menages": {
+            "menage": {
+                "personne_de_reference": ["parent"],
+                "enfants": ["enfant"],
+                "statut_occupation_logement": dict.fromkeys(mois, "locataire_vide"),
+                "loyer": dict.fromkeys(mois, 500),
+            }
+        },
+    }
+    periode = mois[-1]
+    calculer(
+        {
+            "situation": situation,
+            "calculs": [{"variable": v, "periode": periode} for v in PRECHAUFFAGE]
+            + [
+                {"variable": "cheque_energie", "periode": str(annee)},
+                {"variable": "ars", "periode": str(annee)},
+            ],
+        }
+    )
+
+
+PRECHAUFFAGE = ("rsa", "ppa", "aide_logement", "af", "cf", "asf", "paje_base", "aspa")
 
 
 class EntreeInvalide(Exception):

@@ -1,0 +1,1 @@
+from .outils import simulateur, simulateur_url  # noqa: F401
