@@ -109,9 +109,12 @@ def erreurs_de(ligne: dict, refs: dict) -> list[tuple[str, str]]:
     lat, lon = ligne["latitude"], ligne["longitude"]
     if bool(lat) != bool(lon):
         erreurs.append(("latitude", "latitude et longitude vont ensemble"))
-    elif lat and not any(c in ("latitude", "longitude") for c, _ in erreurs):
-        if not dans_un_territoire(float(lat), float(lon)):
-            erreurs.append(("latitude", f"coordonnées ({lat}, {lon}) hors des territoires français"))
+    elif (
+        lat
+        and not any(c in ("latitude", "longitude") for c, _ in erreurs)
+        and not dans_un_territoire(float(lat), float(lon))
+    ):
+        erreurs.append(("latitude", f"coordonnées ({lat}, {lon}) hors des territoires français"))
     return erreurs
 
 
@@ -223,7 +226,7 @@ def importer_lieux(
             details={
                 "fichier": chemin.name,
                 "lignes": len(lignes),
-                **{nom: valeur for nom, valeur in bilan.compteurs.items()},
+                **dict(bilan.compteurs),
                 "rejets": [[r.ligne, r.identifiant, r.champ, r.message] for r in rejets[:200]],
             },
         )

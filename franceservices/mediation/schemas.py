@@ -258,7 +258,7 @@ CHAMPS_LIEUX: tuple[Champ, ...] = (
                 "Promeneurs du net",
                 "Relais numérique (Emmaüs Connect)",
             }
-        ),  # fmt: skip
+        ),
     ),
     Champ("formations_labels", multiple=True),
     Champ("autres_formations_labels"),
@@ -274,7 +274,7 @@ CHAMPS_LIEUX: tuple[Champ, ...] = (
                 "Ce lieu n'accueille pas de public",
                 "Envoyer un mail avec une fiche de prescription",
             }
-        ),  # fmt: skip
+        ),
     ),
     Champ(
         "modalites_accompagnement",

@@ -9,12 +9,17 @@ from django.views.decorators.http import require_GET
 
 from franceservices.core.limitation import limiter_debit
 from franceservices.core.texte import normaliser
+from franceservices.mediation.models import LieuMediation
 from franceservices.territoires.models import Commune, ContourDepartement
 from franceservices.territoires.recherche import chercher_communes
 
 from .forms import RechercheForm
 from .models import Structure
 from .proximite import structures_proches
+
+# Lieux de médiation numérique montrés à côté des France services (désactivables : ?mediation=non).
+MEDIATION_RAYON_KM = 15
+MEDIATION_LIMITE = 5
 
 
 def _contexte_carte():
@@ -61,6 +66,9 @@ def recherche(request):
         "ouvert_le": None,
         "carte": None,
         "commune_choisie": request.GET.get("commune", "")[:5],
+        "avec_mediation": request.GET.get("mediation") != "non",
+        "lieux_mediation": [],
+        "rayon_mediation": MEDIATION_RAYON_KM,
         **_contexte_carte(),
     }
     if not form.is_valid():
@@ -94,7 +102,16 @@ def recherche(request):
         }
         for s, d in structures_proches(lat, lon, settings.RECHERCHE_RESULTATS_PAR_DEFAUT, ouvert_le)
     ]
+    lieux_mediation = (
+        LieuMediation.objects.proches(lat, lon, MEDIATION_RAYON_KM, MEDIATION_LIMITE)
+        if contexte["avec_mediation"]
+        else []
+    )
+    parametres = request.GET.copy()
+    parametres["mediation"] = "oui" if not contexte["avec_mediation"] else "non"
     contexte.update(
+        lieux_mediation=lieux_mediation,
+        bascule_mediation=parametres.urlencode(),
         commune=commune,
         autres_communes=autres,
         resultats=resultats,
@@ -112,6 +129,17 @@ def recherche(request):
                     "rang": i,
                 }
                 for i, r in enumerate(resultats, start=1)
+            ]
+            + [
+                {
+                    "nom": f"Médiation numérique : {lieu.nom}",
+                    "lat": lieu.latitude,
+                    "lon": lieu.longitude,
+                    "url": f"#lieu-mediation-{i}",
+                    "rang": f"M{i}",
+                    "type": "mediation",
+                }
+                for i, (lieu, _) in enumerate(lieux_mediation, start=1)
             ],
         },
     )

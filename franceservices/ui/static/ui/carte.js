@@ -18,7 +18,8 @@
     donnees.lieux.forEach(function (lieu) {
       if (lieu.lat === null) return;
       points.push([lieu.lat, lieu.lon]);
-      var icone = L.divIcon({ className: "fs-marqueur", html: String(lieu.rang), iconSize: [28, 28] });
+      var classe = lieu.type === "mediation" ? "fs-marqueur fs-marqueur--mediation" : "fs-marqueur";
+      var icone = L.divIcon({ className: classe, html: String(lieu.rang), iconSize: [28, 28] });
       var marqueur = L.marker([lieu.lat, lieu.lon], { icon: icone, title: lieu.nom, alt: lieu.nom, keyboard: false }).addTo(carte);
       if (lieu.url) marqueur.on("click", function () { window.location.href = lieu.url; });
     });
