@@ -95,11 +95,9 @@ def a_relancer(maintenant) -> list[tuple[int, str]]:
     jours ouvrés (fériés du département) vérifiés ensuite."""
     n = jours_ouvres()
     aujourd_hui = _jour(maintenant)
-    limite = maintenant - timedelta(days=n)
+    limite = maintenant - timedelta(days=max(n - 1, 0))  # n jours de date d'écart : plus de n − 1 jours
     candidates = (
-        Orientation.objects.filter(
-            etat=Etat.ENVOYEE, relance_emetteur_le__isnull=True, envoyee_le__lte=limite
-        )
+        Orientation.objects.filter(etat=Etat.ENVOYEE, relance_emetteur_le__isnull=True, envoyee_le__lt=limite)
         .select_related("departement")
         .only("pk", "envoyee_le", "relance_destinataire_le", "departement__code")
         .order_by("envoyee_le", "pk")
