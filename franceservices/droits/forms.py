@@ -15,7 +15,7 @@ MONTANT_MAX = 100_000
 
 def _montant(label, aide):
     return forms.DecimalField(
-        label=label, required=False, min_value=0, max_value=MONTANT_MAX, decimal_places=2, help_text=aide,
+        label=label, required=False, min_value=0, max_value=MONTANT_MAX, decimal_places=2, help_text=aide, localize=True,
         error_messages={
             "min_value": "Un montant ne peut pas être négatif.",
             "max_value": f"Montant trop élevé (au plus {MONTANT_MAX:,} €).".replace(",", " "),
