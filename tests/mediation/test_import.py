@@ -24,7 +24,7 @@ def _fichier(tmp_path: Path, lignes: list[dict]) -> Path:
         ecrivain = csv.DictWriter(sortie, fieldnames=ENTETE)
         ecrivain.writeheader()
         for ligne in lignes:
-            ecrivain.writerow({c: "" for c in ENTETE} | ligne)
+            ecrivain.writerow(dict.fromkeys(ENTETE, "") | ligne)
     return chemin
 
 
