@@ -47,6 +47,11 @@ class Ligne:
         return centile_90(self.delais)
 
     @property
+    def colonnes(self) -> dict:
+        """Tous les sens et états, à 0 quand il n'y en a pas (pour l'affichage)."""
+        return {**dict.fromkeys(Sens.values + Etat.values, 0), **self.par_sens, **self.par_etat}
+
+    @property
     def en_accord(self) -> int:
         """Acceptées ou avec un créneau proposé (en attente de l'issue)."""
         return self.par_etat.get(Etat.ACCEPTEE, 0) + self.par_etat.get(Etat.CRENEAU, 0)
