@@ -20,7 +20,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-TAILLE_MAX = 512 * 1024  # octets : une situation d'un lot de quelques centaines de ménages
+TAILLE_MAX = 1024 * 1024  # octets : un ménage fait ~5 à 12 Ko, un lot jusqu'à ~80 ménages
 CALCULS_MAX = 200
 
 _modele = None

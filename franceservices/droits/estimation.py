@@ -58,15 +58,22 @@ def estimer_montants(q: situation.Questionnaire, mois: date | None = None) -> di
     return montants(client.calculer(situation.construire(q, mois), calculs(mois)), mois)
 
 
+TAILLE_LOT = 50  # ménages par appel : sous la taille maximale d'une requête du simulateur
+
+
 def estimer_lot(questionnaires: list[situation.Questionnaire], mois: date | None = None) -> list[dict]:
-    """Un seul appel pour N ménages (le modèle calcule en vecteurs)."""
+    """N ménages en appels groupés par `TAILLE_LOT` (le modèle calcule chaque groupe en vecteurs)."""
     mois = mois or mois_de_reference()
-    prefixes = [f"m{i}_" for i in range(len(questionnaires))]
-    fusion = situation.fusionner(
-        [situation.construire(q, mois, p) for q, p in zip(questionnaires, prefixes, strict=True)]
-    )
-    resultats = client.calculer(fusion, calculs(mois))
-    return [montants(resultats, mois, p) for p in prefixes]
+    sortie = []
+    for debut in range(0, len(questionnaires), TAILLE_LOT):
+        groupe = questionnaires[debut : debut + TAILLE_LOT]
+        prefixes = [f"m{i}_" for i in range(len(groupe))]
+        fusion = situation.fusionner(
+            [situation.construire(q, mois, p) for q, p in zip(groupe, prefixes, strict=True)]
+        )
+        resultats = client.calculer(fusion, calculs(mois))
+        sortie.extend(montants(resultats, mois, p) for p in prefixes)
+    return sortie
 
 
 def enrichir(valeurs: dict[str, tuple[float, float]]) -> list[AideEstimee]:
