@@ -75,3 +75,9 @@ def test_lieux_desactivables(client, lieux):
 def test_aucun_lieu_proche_explique(client):
     reponse = client.get(reverse("structures:recherche"), {"q": "Laval", "commune": "53130"})
     assert "Aucun lieu de médiation numérique connu à moins de 15 km" in reponse.content.decode()
+
+
+def test_accueil_annonce_les_lieux_de_mediation(client):
+    assert (
+        "lieux de médiation numérique proches" in client.get(reverse("structures:accueil")).content.decode()
+    )
