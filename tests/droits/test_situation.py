@@ -97,3 +97,13 @@ def test_periodes_et_lecture_des_montants():
     valeurs = montants(resultats, MOIS)
     assert valeurs["rsa"] == (500.0, 6000.0)
     assert valeurs["cheque_energie"] == (20.0, 240.0)
+
+
+def test_environnement_absent_echec_qui_dit_quoi_faire(monkeypatch, tmp_path):
+    import pytest
+
+    from tests.droits import outils
+
+    monkeypatch.setattr(outils, "PYTHON", tmp_path / "absent" / "python")
+    with pytest.raises(pytest.fail.Exception, match="uv sync --project simulateur --frozen"):
+        outils.exiger_environnement()
