@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 MANAGE := $(RUN) python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help uv install run worker periodiques migrate import demo serve test lint fix test-unitaires test-navigateur bench chromium clean
+.PHONY: help uv install simulateur simulateur-serve run worker periodiques migrate import demo serve test lint fix test-unitaires test-navigateur bench chromium clean
 
 help: ## Affiche cette aide
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -25,12 +25,19 @@ install: uv ## Installe les dépendances (uv sync, selon uv.lock)
 	@mkdir -p var/static
 	$(UV) sync --frozen
 
+simulateur: uv ## Installe l'environnement séparé du simulateur OpenFisca (simulateur/.venv, selon simulateur/uv.lock)
+	$(UV) sync --project simulateur --frozen
+
+simulateur-serve: simulateur ## Lance seul le simulateur d'estimation des droits sur 127.0.0.1:5001
+	simulateur/.venv/bin/python simulateur/serveur.py --port 5001
+
 migrate: install ## Applique les migrations
 	@mkdir -p var
 	$(MANAGE) migrate --no-input -v 0
 
 import: migrate ## Importe le référentiel s'il ne l'est pas encore (REFERENCE_DATA_DIR)
 	$(MANAGE) importer_referentiel --si-vide
+	$(MANAGE) importer_lieux_mediation
 	$(MANAGE) calculer_couverture
 
 demo: import ## Crée (ou remet en état) les comptes de démonstration, un par rôle (DEBUG seulement)
@@ -42,8 +49,9 @@ demo: import ## Crée (ou remet en état) les comptes de démonstration, un par 
 	$(MANAGE) charger_catalogue_exemple
 	$(MANAGE) generer_rappels --effacer --nombre 80 --departement 16 --jours 7
 
-run: demo ## Installe, migre, importe, crée les comptes de démo et sert sur http://127.0.0.1:$(PORT) (avec le worker)
+run: demo simulateur ## Installe, migre, importe, crée les comptes de démo et sert sur http://127.0.0.1:$(PORT) (avec le worker)
 	@trap 'kill 0' EXIT; export SMS_BACKEND=franceservices.core.sms.FichierBackend; \
+	  simulateur/.venv/bin/python simulateur/serveur.py --port 5001 & \
 	  $(MANAGE) db_worker & $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 worker: migrate ## Lance seul le worker des tâches de fond (courriels des escalades, confirmations de rendez-vous, SMS d'échec des rappels…)
@@ -77,10 +85,10 @@ fix: install ## Corrige automatiquement ce que ruff sait corriger
 chromium: ## Vérifie la présence de Chromium (Debian) pour les tests navigateur
 	@command -v chromium >/dev/null 2>&1 || { echo "Chromium manque : apt-get install -y chromium"; exit 1; }
 
-test: lint ## Lint + toute la suite de tests (navigateur compris)
+test: lint simulateur ## Lint + toute la suite de tests (navigateur compris)
 	$(RUN) pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-bench: import ## Mesures de performance (benchmarks/), hors suite de tests
+bench: import simulateur ## Mesures de performance (benchmarks/), hors suite de tests
 	$(RUN) python benchmarks/lancer.py
 
 clean: ## Supprime la base SQLite et les fichiers générés (var/)

@@ -216,5 +216,8 @@ if __name__ == "__main__":
         "reseau.py",
         "couverture.py",
         "pratiques.py",
+        # Conseillers numériques et accès aux droits (issue 9).
+        "droits.py",
+        "mediation.py",
     ):
         subprocess.run([sys.executable, str(RACINE / "benchmarks" / banc)], check=False)

@@ -378,4 +378,8 @@ RESEAU_DOCUMENT_TAILLE_MAX = int(os.environ.get("RESEAU_DOCUMENT_TAILLE_MAX", st
 # fourchette 1,2–1,4 de la littérature sur la sinuosité des réseaux routiers) ; seuils de distance affichés (km).
 COUVERTURE_FACTEUR_DETOUR = float(os.environ.get("COUVERTURE_FACTEUR_DETOUR", "1.3"))
 COUVERTURE_SEUILS_KM = (10, 20, 30)
+# Estimation des droits : simulateur OpenFisca-France, processus et environnement séparés (simulateur/), sur la
+# boucle locale ; délai d'attente d'une estimation (secondes).
+SIMULATEUR_URL = os.environ.get("SIMULATEUR_URL", "http://127.0.0.1:5001")
+SIMULATEUR_DELAI = float(os.environ.get("SIMULATEUR_DELAI", "10"))
 FORMATION_AGENTS_FORMES_MINIMUM = int(os.environ.get("FORMATION_AGENTS_FORMES_MINIMUM", "2"))

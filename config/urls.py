@@ -42,5 +42,6 @@ urlpatterns = [
     path("couverture/", include("franceservices.couverture.urls")),
     path("orientations/", include("franceservices.orientations.urls")),
     path("droits/", include("franceservices.droits.urls")),
+    path("", include("franceservices.mediation.urls")),
     path("", include("franceservices.statistiques.urls")),
 ]

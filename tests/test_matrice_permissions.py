@@ -450,6 +450,7 @@ OUVERTES = {
     # Pilotage du réseau (issue 8).
     "couverture:index": {"animateur", "prefecture", "national"},
     "label:index": {"agent", "responsable", "animateur", "prefecture", "national"},
+    "droits:accueil": {"agent", "responsable", "national"},
     "reseau:accueil": {
         "agent",
         "responsable",
