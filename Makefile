@@ -72,6 +72,8 @@ periodiques: migrate ## Tâches périodiques, idempotentes (à lancer toutes les
 	$(MANAGE) envoyer_courriels_reseau
 	$(MANAGE) suivre_labels
 	$(MANAGE) calculer_couverture
+	$(MANAGE) relancer_orientations
+	$(MANAGE) purger_orientations
 
 lint: install ## Ruff (lint + format) et migrations à jour
 	$(RUN) ruff check .

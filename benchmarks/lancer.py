@@ -219,5 +219,6 @@ if __name__ == "__main__":
         # Conseillers numériques et accès aux droits (issue 9).
         "droits.py",
         "mediation.py",
+        "orientations.py",
     ):
         subprocess.run([sys.executable, str(RACINE / "benchmarks" / banc)], check=False)

@@ -451,6 +451,7 @@ OUVERTES = {
     "couverture:index": {"animateur", "prefecture", "national"},
     "label:index": {"agent", "responsable", "animateur", "prefecture", "national"},
     "droits:accueil": {"agent", "responsable", "national"},
+    "orientations:boite": {"agent", "responsable", "conseiller"},
     "reseau:accueil": {
         "agent",
         "responsable",
