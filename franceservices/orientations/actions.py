@@ -11,6 +11,7 @@ from franceservices.comptes.perimetre import perimetre_de
 from franceservices.core.audit import journaliser
 from franceservices.core.models import Evenement
 
+from . import relances
 from .models import EN_COURS, REPONSES, TERMINAUX, Etat, Orientation, Sens
 
 PURGE_JOURS = 90  # par défaut ; réglage ORIENTATIONS_PURGE_JOURS
@@ -83,6 +84,7 @@ def envoyer_orientation(
         cible=orientation,
         details={"action": "envoi", "sens": sens, "structure": structure.pk, "lieu": lieu.pk},
     )
+    relances.programmer_avis(orientation.pk)
     return orientation
 
 

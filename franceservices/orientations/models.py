@@ -110,6 +110,9 @@ class Orientation(models.Model):
     creneau_lieu = models.CharField("lieu du créneau", max_length=200, blank=True)
     motif_declin = models.CharField("motif du refus", max_length=300, blank=True)
     close_le = models.DateTimeField("close le", null=True, blank=True)
+    avis_envoye_le = models.DateTimeField(
+        "destinataire avisé le", null=True, blank=True, help_text="Courriel d'avis envoyé au destinataire."
+    )
     relance_destinataire_le = models.DateTimeField(null=True, blank=True)
     relance_emetteur_le = models.DateTimeField(null=True, blank=True)
     purgee_le = models.DateTimeField("coordonnées effacées le", null=True, blank=True)

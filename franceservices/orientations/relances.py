@@ -1,4 +1,8 @@
-"""Relances des orientations restées sans réponse (commande `relancer_orientations`, idempotente).
+"""Avis et relances des orientations (commande `relancer_orientations`, idempotente).
+
+À l'envoi d'une orientation : un courriel d'avis au destinataire, par une tâche de fond après validation de la
+transaction (`taches.aviser_tache`) ; s'il n'a pas pu partir (serveur de courriel ou moteur de tâches en
+panne), la commande le reprend (`avis_envoye_le` vide).
 
 Après `ORIENTATIONS_RELANCE_JOURS_OUVRES` jours ouvrés (3 par défaut) sans réponse : un courriel, une seule
 fois, au destinataire (conseillers numériques du lieu, ou agents et responsables de la France services) ;
@@ -30,7 +34,12 @@ from .models import Etat, Orientation, Sens
 logger = logging.getLogger(__name__)
 
 RELANCE_JOURS_OUVRES = 3
-DESTINATAIRE, EMETTEUR = "destinataire", "emetteur"
+DESTINATAIRE, EMETTEUR, AVIS = "destinataire", "emetteur", "avis"
+MARQUES = {
+    AVIS: "avis_envoye_le",
+    DESTINATAIRE: "relance_destinataire_le",
+    EMETTEUR: "relance_emetteur_le",
+}
 
 
 def jours_ouvres() -> int:
@@ -58,7 +67,14 @@ def adresses(orientation, qui: str) -> list[str]:
 def message(orientation, qui: str, destinataires: list[str]) -> EmailMultiAlternatives:
     lien = settings.SITE_URL.rstrip("/") + reverse("orientations:fiche", args=[orientation.pk])
     envoyee = f"{timezone.localtime(orientation.envoyee_le):%d/%m/%Y}"
-    if qui == DESTINATAIRE:
+    if qui == AVIS:
+        sujet = f"Nouvelle orientation reçue : {orientation.get_besoin_display()}"
+        paragraphes = [
+            f"{orientation.emetteur} vous oriente un usager (besoin : {orientation.get_besoin_display()}), "
+            "avec son accord. Consultez l'orientation (connexion requise) pour le recontacter : acceptez, "
+            "proposez un créneau ou déclinez avec un motif."
+        ]
+    elif qui == DESTINATAIRE:
         sujet = f"Orientation en attente de réponse depuis le {envoyee}"
         paragraphes = [
             f"{orientation.emetteur} vous a orienté un usager le {envoyee} "
@@ -102,7 +118,12 @@ def a_relancer(maintenant) -> list[tuple[int, str]]:
         .only("pk", "envoyee_le", "relance_destinataire_le", "departement__code")
         .order_by("envoyee_le", "pk")
     )
-    dues = []
+    dues = [
+        (pk, AVIS)
+        for pk in Orientation.objects.filter(etat=Etat.ENVOYEE, avis_envoye_le__isnull=True)
+        .order_by("envoyee_le", "pk")
+        .values_list("pk", flat=True)
+    ]
     for o in candidates:
         code = o.departement.code
         if o.relance_destinataire_le is None:
@@ -121,7 +142,7 @@ def relancer(orientation_id: int, qui: str, maintenant) -> str:
         if connection.features.has_select_for_update_skip_locked:
             lignes = lignes.select_for_update(skip_locked=True, of=("self",))
         orientation = lignes.first()
-        marque = "relance_destinataire_le" if qui == DESTINATAIRE else "relance_emetteur_le"
+        marque = MARQUES[qui]
         if orientation is None or getattr(orientation, marque) is not None:
             return "deja_fait"
         if qui == EMETTEUR and orientation.relance_destinataire_le is None:
@@ -140,7 +161,8 @@ def relancer(orientation_id: int, qui: str, maintenant) -> str:
 
 @dataclass
 class Bilan:
-    envoyees: int = 0
+    envoyees: int = 0  # relances
+    avis: int = 0  # avis d'envoi rattrapés
     sans_destinataire: int = 0
     echecs: int = 0
 
@@ -149,11 +171,32 @@ def relancer_tout(*, maintenant=None, dry_run=False) -> Bilan:
     maintenant = maintenant or timezone.now()
     dues = a_relancer(maintenant)
     if dry_run:
-        return Bilan(envoyees=len(dues))
+        return Bilan(envoyees=sum(qui != AVIS for _, qui in dues), avis=sum(qui == AVIS for _, qui in dues))
     bilan = Bilan()
     for pk, qui in dues:
         resultat = relancer(pk, qui, maintenant)
-        bilan.envoyees += resultat == "envoye"
+        bilan.envoyees += resultat == "envoye" and qui != AVIS
+        bilan.avis += resultat == "envoye" and qui == AVIS
         bilan.sans_destinataire += resultat == "sans_destinataire"
         bilan.echecs += resultat == "echec"
     return bilan
+
+
+def aviser(orientation_id: int) -> str:
+    """Courriel d'avis au destinataire d'une orientation qui vient d'être envoyée (une seule fois)."""
+    return relancer(orientation_id, AVIS, timezone.now())
+
+
+def programmer_avis(orientation_id: int) -> None:
+    """À appeler dans la transaction de l'envoi : l'avis part après sa validation, par une tâche de fond. Moteur
+    de tâches indisponible : `relancer_orientations` le rattrape."""
+
+    def mettre_en_file():
+        from .taches import aviser_tache
+
+        try:
+            aviser_tache.enqueue(orientation_id)
+        except Exception:
+            logger.exception("Orientation %s : mise en file de l'avis impossible (rattrapé)", orientation_id)
+
+    transaction.on_commit(mettre_en_file)

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from playwright.sync_api import expect
 
 from franceservices.comptes.models import Role
@@ -32,6 +33,7 @@ NOM_LIEU = "Atelier numérique du parcours"
 def comptes(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         lieu = None
+        taches = set(DBTaskResult.objects.values_list("pk", flat=True))
         try:
             with donnees_validees():
                 try:
@@ -58,6 +60,8 @@ def comptes(django_db_setup, django_db_blocker):
                     }
                 finally:
                     Orientation.objects.filter(lieu=lieu).delete()
+                    # Avis d'envoi mis en file : un worker d'un autre test ne doit pas les exécuter.
+                    DBTaskResult.objects.exclude(pk__in=taches).delete()
         finally:
             if lieu is not None:
                 LieuMediation.objects.filter(pk=lieu.pk).delete()

@@ -23,7 +23,7 @@ def a(jour, heure=9):
 
 def envoyee_lundi(monde, **kw):
     o = orienter(monde, **kw)
-    Orientation.objects.filter(pk=o.pk).update(envoyee_le=LUNDI)
+    Orientation.objects.filter(pk=o.pk).update(envoyee_le=LUNDI, avis_envoye_le=LUNDI)  # avis déjà parti
     return o
 
 
@@ -88,9 +88,66 @@ def test_panne_smtp_rattrapee(monde, serveur_smtp, settings):
 
 def test_commande_a_blanc(monde, serveur_smtp, capsys):
     o = orienter(monde)
-    Orientation.objects.filter(pk=o.pk).update(envoyee_le=o.envoyee_le - timedelta(days=30))
+    ancienne = o.envoyee_le - timedelta(days=30)
+    Orientation.objects.filter(pk=o.pk).update(envoyee_le=ancienne, avis_envoye_le=ancienne)
     call_command("relancer_orientations", "--dry-run")
     assert "1 relance" in capsys.readouterr().out
     assert serveur_smtp.attendre(1, delai=0.2) == []
     call_command("relancer_orientations")
     assert len(serveur_smtp.attendre(1)) == 1
+
+
+# — Avis d'envoi au destinataire —
+
+
+def test_avis_au_destinataire_apres_commit(monde, serveur_smtp, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    avant = DBTaskResult.objects.filter(task_path__endswith="aviser_tache").count()
+    with django_capture_on_commit_callbacks(execute=True):
+        o = orienter(monde)
+    taches = DBTaskResult.objects.filter(task_path__endswith="aviser_tache")
+    assert taches.count() == avant + 1 and taches.filter(args_kwargs__args=[o.pk]).exists()
+    assert relances.aviser(o.pk) == "envoye"  # ce que fait la tâche
+    (message,) = serveur_smtp.attendre(1)
+    assert message["To"] == "cnfs@orientations.example"
+    assert message["Subject"].startswith("Nouvelle orientation reçue")
+    texte = message.get_body(preferencelist=("plain",)).get_content()
+    assert f"/orientations/{o.pk}/" in texte and "Jo" not in texte and "+33612345678" not in texte
+    assert relances.aviser(o.pk) == "deja_fait"  # une seule fois
+    o.refresh_from_db()
+    assert o.avis_envoye_le is not None
+
+
+def test_avis_non_parti_rattrape_par_la_commande(monde, serveur_smtp, settings):
+    o = orienter(monde)  # hors transaction de test validée : la tâche n'a pas tourné
+    en_service = settings.MAILERS
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port_libre(), "timeout": 2},
+        }
+    }
+    assert relances.aviser(o.pk) == "echec"
+    o.refresh_from_db()
+    assert o.avis_envoye_le is None
+    settings.MAILERS = en_service
+    import io
+
+    sortie = io.StringIO()
+    call_command("relancer_orientations", "--dry-run", stdout=sortie)
+    assert "1 avis à rattraper" in sortie.getvalue()
+    call_command("relancer_orientations", stdout=sortie)
+    assert "1 avis rattrapé(s)" in sortie.getvalue()
+    (message,) = serveur_smtp.attendre(1)
+    assert message["Subject"].startswith("Nouvelle orientation reçue")
+    call_command("relancer_orientations", stdout=sortie)
+    assert len(serveur_smtp.attendre(2, delai=0.3)) == 1
+
+
+def test_pas_d_avis_apres_une_reponse(monde, serveur_smtp):
+    o = orienter(monde)
+    actions.changer_etat(par=monde["cnfs"], orientation_id=o.pk, etat=Etat.ACCEPTEE)
+    assert relances.relancer_tout().avis == 0
+    assert relances.aviser(o.pk) == "deja_fait"
+    assert serveur_smtp.attendre(1, delai=0.2) == []
