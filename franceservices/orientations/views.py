@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from franceservices.comptes.perimetre import perimetre_de
+from franceservices.comptes.refus import refuser
 from franceservices.mediation.models import LieuMediation
 from franceservices.structures.models import Structure
 from franceservices.territoires.models import Commune, Region
@@ -32,12 +33,7 @@ RESERVE = (
 
 
 def _reserve(request, titre, message=RESERVE):
-    return render(
-        request,
-        "orientations/reserve.html",
-        {"titre": titre, "message": message, "explication": perimetre_de(request.user).explication()},
-        status=403,
-    )
+    return refuser(request, titre, message)
 
 
 def _filtre_recues(perimetre, user):
