@@ -5,8 +5,12 @@ Portée : `?portee=national`, `region:<code>`, `departement:<code>` ou `structur
 404 (comme le tableau de bord) ; code inconnu ou mois illisible/futur → message, rapport par défaut affiché
 (le PDF répond 400 avec la page et le message). Chaque PDF est journalisé (export)."""
 
+import hashlib
+
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -287,15 +291,32 @@ def pratiques(request):
     return _page(request, *_lire(request))
 
 
+GABARIT_PDF = "statistiques/pratiques/rapport_pdf.html"
+PDF_CACHE_SECONDES = 24 * 3600
+
+
+def pdf_du_rapport(contexte: dict) -> bytes:
+    """PDF/UA du rapport, mis en cache par empreinte de son contenu : la mise en page WeasyPrint prend plusieurs
+    secondes, le calcul du rapport (3 requêtes) quelques dizaines de millisecondes. Mêmes chiffres → même PDF
+    (qui garde alors sa date de génération) ; un chiffre qui change → une autre empreinte, un nouveau PDF."""
+    from franceservices.formations.attestations import polices, rendre_pdf
+
+    html = render_to_string(GABARIT_PDF, {**contexte, "genere_le": None, "polices": polices()})
+    cle = "pratiques-pdf:" + hashlib.sha256(html.encode()).hexdigest()
+    contenu = cache.get(cle)
+    if contenu is None:
+        contenu = rendre_pdf(GABARIT_PDF, contexte)
+        cache.set(cle, contenu, PDF_CACHE_SECONDES)
+    return contenu
+
+
 @require_GET
 def pratiques_pdf(request):
     portees, portee, mois, aujourdhui, avec_synthetique, erreurs = _lire(request)
     if erreurs:  # pas de PDF d'un autre rapport que celui demandé : la page dit pourquoi
         return _page(request, portees, portee, mois, aujourdhui, avec_synthetique, erreurs, status=400)
-    from franceservices.formations.attestations import rendre_pdf
-
     r = rapport(portee, mois, avec_synthetique=avec_synthetique)
-    contenu = rendre_pdf("statistiques/pratiques/rapport_pdf.html", _contexte(r))
+    contenu = pdf_du_rapport(_contexte(r))
     journaliser(
         Evenement.EXPORT,
         request=request,

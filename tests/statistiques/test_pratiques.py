@@ -362,3 +362,29 @@ def test_pdf_texte_et_pdf_ua(jeu):
     assert "Démarche disponible en ligne" in texte
     assert b"/StructTreeRoot" in pdf and b"/Lang (fr)" in pdf and b"pdfuaid" in pdf
     assert reverse("statistiques:pratiques_pdf") == URL_PDF
+
+
+def test_pdf_en_cache_par_contenu(jeu, monkeypatch):
+    """Mêmes chiffres : le PDF n'est mis en page qu'une fois ; un chiffre qui change : un nouveau PDF."""
+    from django.core.cache import cache
+
+    from franceservices.formations import attestations
+    from franceservices.statistiques import views_pratiques
+
+    cache.clear()
+    rendus = []
+    vrai = attestations.rendre_pdf
+
+    def compte(*args, **kwargs):
+        rendus.append(1)
+        return vrai(*args, **kwargs)
+
+    monkeypatch.setattr(attestations, "rendre_pdf", compte)
+    r = rapport(departement("16"), OCTOBRE)
+    premier = views_pratiques.pdf_du_rapport(_contexte(r))
+    second = views_pratiques.pdf_du_rapport(_contexte(r))
+    assert premier == second and len(rendus) == 1
+    autre = rapport(departement("16"), OCTOBRE.replace(month=9))  # autre mois : autre contenu
+    assert views_pratiques.pdf_du_rapport(_contexte(autre)) != premier
+    assert len(rendus) == 2
+    cache.clear()
