@@ -4,15 +4,14 @@ d'un événement ; une seule l'obtient, les autres reçoivent « Complet », jam
 Comme tests/formations/test_concurrence.py : les fils écrivent par leurs propres connexions des données
 validées (pas de transaction de test, ni `transaction=True`) ; le test efface ce qu'il a écrit."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from franceservices.comptes.models import Habilitation, Utilisateur
 from franceservices.reseau import actions
 from franceservices.reseau.models import EvenementReseau, Participation
+from tests.core.concurrence import en_parallele
 
 from . import fabriques as f
 
@@ -34,28 +33,6 @@ def monde(django_db_setup, django_db_blocker):
             EvenementReseau.objects.filter(pk=evenement.pk).delete()
             Habilitation.objects.filter(utilisateur__in=personnes).delete()
             Utilisateur.objects.filter(pk__in=[p.pk for p in personnes]).delete()
-
-
-def en_parallele(fonctions):
-    resultats, erreurs = [], []
-    depart = threading.Barrier(len(fonctions))
-
-    def lancer(fn):
-        try:
-            connection.ensure_connection()  # connexion ouverte avant le départ : départs vraiment simultanés
-            depart.wait()
-            resultats.append(fn())
-        except Exception as exc:
-            erreurs.append(exc)
-        finally:
-            connections.close_all()
-
-    fils = [threading.Thread(target=lancer, args=(fn,)) for fn in fonctions]
-    for fil in fils:
-        fil.start()
-    for fil in fils:
-        fil.join()
-    return resultats, erreurs
 
 
 def test_derniere_place_une_seule_inscription(monde):
